@@ -1,0 +1,123 @@
+"""The exceptions of xms, one tree for every transport.
+
+::
+
+    ApiException                         base of everything this SDK raises at run time
+     +-- ErrorResponseException           400, 403: the server's code (error_code) and text
+     +-- UnauthorizedException            401: service_plan_id; never the token
+     +-- NotFoundException                404: url
+     +-- UnexpectedResponseException      any other status, or an answer we cannot read: http_body
+     +-- TransportException               no complete answer; raised by transports; cause chained
+          +-- ConnectException            provably not sent: refused, DNS, stale pooled connection
+          |    +-- TlsException           handshake or certificate verification failed
+          +-- TimeoutException            connect/read/overall deadline; may have been sent
+          +-- ConnectionLostException     dropped or malformed mid-answer; may have been sent
+
+Programmer mistakes (a bad argument) are `TypeError`/`ValueError` raised at
+construction, before any byte is sent. No exception ever holds the API token.
+Every `ApiException` has an `attempts` attribute: how many times the request
+was tried before this exception was raised (1 unless the client retried).
+"""
+
+from __future__ import annotations
+
+_MAX_BODY_IN_MESSAGE = 200
+
+
+class ApiException(Exception):  # noqa: N818 - the reference's name
+    """Base class for exceptions raised by the XMS SDK."""
+
+    attempts: int = 1
+
+
+class ErrorResponseException(ApiException):
+    """XMS answered with an error object (400 or 403).
+
+    Attributes:
+        error_code: The machine readable error code, e.g. `syntax_constraint_violation`.
+        text: The human readable error text.
+        status: The HTTP status the error came with.
+    """
+
+    def __init__(self, message: str, code: str, status: int = 400) -> None:
+        super().__init__(message, code)
+        self.text = message
+        self.error_code = code
+        self.status = status
+
+    def __str__(self) -> str:
+        return f"{self.error_code}: {self.text}"
+
+
+class UnauthorizedException(ApiException):
+    """XMS did not accept the service plan id and token (401).
+
+    Attributes:
+        service_plan_id: The service plan that did not pass authentication.
+        token: Always `"<redacted>"`: the token is never kept in an exception.
+    """
+
+    token = "<redacted>"
+
+    def __init__(self, service_plan_id: str) -> None:
+        super().__init__(service_plan_id)
+        self.service_plan_id = service_plan_id
+
+    def __str__(self) -> str:
+        return f"XMS rejected the credentials of service plan {self.service_plan_id!r}"
+
+
+class NotFoundException(ApiException):
+    """The requested resource does not exist in XMS (404).
+
+    Attributes:
+        url: The URL that was not found.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+    def __str__(self) -> str:
+        return f"not found: {self.url}"
+
+
+class UnexpectedResponseException(ApiException):
+    """XMS answered with a status or a body that this SDK cannot read.
+
+    Attributes:
+        http_body: The body of the answer, decoded as UTF-8 with replacement.
+        status: The HTTP status, or None where no status applies (a callback body).
+    """
+
+    def __init__(self, message: str, http_body: str, status: int | None = None) -> None:
+        super().__init__(message, http_body)
+        self.message = message
+        self.http_body = http_body
+        self.status = status
+
+    def __str__(self) -> str:
+        body = self.http_body
+        if len(body) > _MAX_BODY_IN_MESSAGE:
+            body = body[:_MAX_BODY_IN_MESSAGE] + f"... ({len(self.http_body)} characters)"
+        return f"{self.message}; body: {body!r}"
+
+
+class TransportException(ApiException):
+    """No complete answer arrived; raised by transports with the cause chained."""
+
+
+class ConnectException(TransportException):
+    """The request provably never reached the server (refused, DNS, stale connection)."""
+
+
+class TlsException(ConnectException):
+    """The TLS handshake or the certificate verification failed."""
+
+
+class TimeoutException(TransportException):
+    """A connect, read or overall deadline passed; the request may have been received."""
+
+
+class ConnectionLostException(TransportException):
+    """The connection dropped or broke the protocol mid-exchange; it may have been received."""

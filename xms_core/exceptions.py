@@ -1,0 +1,29 @@
+"""The reference's `exceptions` module: every exception this SDK raises."""
+
+from __future__ import annotations
+
+from xms_core._errors import (
+    ApiException,
+    ConnectException,
+    ConnectionLostException,
+    ErrorResponseException,
+    NotFoundException,
+    TimeoutException,
+    TlsException,
+    TransportException,
+    UnauthorizedException,
+    UnexpectedResponseException,
+)
+
+__all__ = [
+    "ApiException",
+    "ConnectException",
+    "ConnectionLostException",
+    "ErrorResponseException",
+    "NotFoundException",
+    "TimeoutException",
+    "TlsException",
+    "TransportException",
+    "UnauthorizedException",
+    "UnexpectedResponseException",
+]
