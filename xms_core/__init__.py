@@ -1,7 +1,33 @@
-"""xms_core: the pure, I/O-free protocol core of the xms SDK."""
+"""xms_core: the pure, I/O-free protocol core of the xms SDK.
+
+Values (the reference's `api` classes), one command per client operation,
+the two seam values `HttpRequest`/`HttpResponse`, the status classifier,
+paging and retry decisions. Nothing here opens a socket, reads a clock or
+starts a thread.
+"""
 
 from __future__ import annotations
 
+from xms_core._batch_commands import (
+    CancelBatch,
+    CreateBatch,
+    CreateBatchDryRun,
+    FetchBatch,
+    FetchBatches,
+    FetchBatchTags,
+    ReplaceBatch,
+    ReplaceBatchTags,
+    UpdateBatch,
+    UpdateBatchTags,
+)
+from xms_core._batches import MAX_RECIPIENTS
+from xms_core._command import Command, classify
+from xms_core._delivery_reports import (
+    FetchDeliveryReport,
+    FetchDeliveryReports,
+    FetchRecipientDeliveryReport,
+    SendDeliveryFeedback,
+)
 from xms_core._errors import (
     ApiException,
     ConnectException,
@@ -14,7 +40,22 @@ from xms_core._errors import (
     UnauthorizedException,
     UnexpectedResponseException,
 )
+from xms_core._groups import (
+    CreateGroup,
+    DeleteGroup,
+    FetchGroup,
+    FetchGroupMembers,
+    FetchGroups,
+    FetchGroupTags,
+    ReplaceGroup,
+    ReplaceGroupTags,
+    UpdateGroup,
+    UpdateGroupTags,
+)
 from xms_core._http import HttpRequest, HttpResponse
+from xms_core._inbounds import FetchInbound, FetchInbounds
+from xms_core._paging import Page, has_next_page
+from xms_core._retry import Exchange, Retry, RetryPolicy
 from xms_core._settings import (
     AU_ENDPOINT,
     BR_ENDPOINT,
@@ -35,20 +76,54 @@ __all__ = [
     "DEFAULT_ENDPOINT",
     "DEFAULT_TIMEOUT",
     "EU_ENDPOINT",
+    "MAX_RECIPIENTS",
     "USER_AGENT",
     "US_ENDPOINT",
     "ApiException",
+    "CancelBatch",
+    "Command",
     "ConnectException",
     "ConnectionLostException",
+    "CreateBatch",
+    "CreateBatchDryRun",
+    "CreateGroup",
+    "DeleteGroup",
     "ErrorResponseException",
+    "Exchange",
+    "FetchBatch",
+    "FetchBatchTags",
+    "FetchBatches",
+    "FetchDeliveryReport",
+    "FetchDeliveryReports",
+    "FetchGroup",
+    "FetchGroupMembers",
+    "FetchGroupTags",
+    "FetchGroups",
+    "FetchInbound",
+    "FetchInbounds",
+    "FetchRecipientDeliveryReport",
     "HttpRequest",
     "HttpResponse",
     "NotFoundException",
+    "Page",
+    "ReplaceBatch",
+    "ReplaceBatchTags",
+    "ReplaceGroup",
+    "ReplaceGroupTags",
+    "Retry",
+    "RetryPolicy",
+    "SendDeliveryFeedback",
     "Settings",
     "TimeoutException",
     "TlsException",
     "TransportException",
     "UnauthorizedException",
     "UnexpectedResponseException",
+    "UpdateBatch",
+    "UpdateBatchTags",
+    "UpdateGroup",
+    "UpdateGroupTags",
     "__version__",
+    "classify",
+    "has_next_page",
 ]

@@ -21,13 +21,28 @@ was tried before this exception was raised (1 unless the client retried).
 
 from __future__ import annotations
 
+from xms_core._error_value import Error
+
 _MAX_BODY_IN_MESSAGE = 200
 
 
-class ApiException(Exception):  # noqa: N818 - the reference's name
-    """Base class for exceptions raised by the XMS SDK."""
+class ApiException(Exception):
+    """Base class for exceptions raised by the XMS SDK.
+
+    Attributes:
+        attempts: How many times the request was tried (1 unless the client retried).
+    """
 
     attempts: int = 1
+
+    def __str__(self) -> str:
+        text = self._describe()
+        if self.attempts > 1:
+            text += f" (after {self.attempts} attempts)"
+        return text
+
+    def _describe(self) -> str:
+        return str(self.args[0]) if self.args else type(self).__name__
 
 
 class ErrorResponseException(ApiException):
@@ -45,7 +60,12 @@ class ErrorResponseException(ApiException):
         self.error_code = code
         self.status = status
 
-    def __str__(self) -> str:
+    @property
+    def error(self) -> Error:
+        """The error object, as the reference's `Error` value."""
+        return Error(code=self.error_code, text=self.text)
+
+    def _describe(self) -> str:
         return f"{self.error_code}: {self.text}"
 
 
@@ -57,13 +77,13 @@ class UnauthorizedException(ApiException):
         token: Always `"<redacted>"`: the token is never kept in an exception.
     """
 
-    token = "<redacted>"
+    token = "<redacted>"  # noqa: S105 - a placeholder, never the secret
 
     def __init__(self, service_plan_id: str) -> None:
         super().__init__(service_plan_id)
         self.service_plan_id = service_plan_id
 
-    def __str__(self) -> str:
+    def _describe(self) -> str:
         return f"XMS rejected the credentials of service plan {self.service_plan_id!r}"
 
 
@@ -78,7 +98,7 @@ class NotFoundException(ApiException):
         super().__init__(url)
         self.url = url
 
-    def __str__(self) -> str:
+    def _describe(self) -> str:
         return f"not found: {self.url}"
 
 
@@ -96,7 +116,7 @@ class UnexpectedResponseException(ApiException):
         self.http_body = http_body
         self.status = status
 
-    def __str__(self) -> str:
+    def _describe(self) -> str:
         body = self.http_body
         if len(body) > _MAX_BODY_IN_MESSAGE:
             body = body[:_MAX_BODY_IN_MESSAGE] + f"... ({len(self.http_body)} characters)"

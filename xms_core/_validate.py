@@ -73,7 +73,7 @@ def check_msisdn(name: str, value: object) -> str:
     """Return `value` if it looks like an MSISDN in international format."""
     if not isinstance(value, str):
         raise TypeError(f"{name}: expected an MSISDN as str, got {type(value).__name__}")
-    candidate = value[2:] if value.startswith("00") else value
+    candidate = value.removeprefix("00")
     digits = sum(c.isdigit() for c in candidate)
     if (
         not _MSISDN.fullmatch(candidate)
@@ -131,6 +131,13 @@ def text(inst: object, field: attrs.Attribute[Any], value: object) -> None:
     """Attrs validator: a str."""
     if not isinstance(value, str):
         _type_error(field, "str", value)
+
+
+def single_line(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: a non-empty str without control characters."""
+    if value is None:
+        _type_error(field, "str", value)
+    optional_single_line(inst, field, value)
 
 
 def optional_single_line(inst: object, field: attrs.Attribute[Any], value: object) -> None:
@@ -271,7 +278,7 @@ Parameters = FrozenMap[str, FrozenMap[str, str]]
 
 
 def to_parameters(value: object) -> object:
-    """Convert a mapping of mappings to frozen `Parameters`; leave other values for the validator."""
+    """Convert a mapping of mappings to frozen `Parameters`; leave others to the validator."""
     if isinstance(value, Mapping) and all(isinstance(v, Mapping) for v in value.values()):
         return FrozenMap((k, FrozenMap(v)) for k, v in value.items())
     return value
@@ -299,8 +306,7 @@ def check_parameters(name: str, value: object) -> None:
                 check_msisdn(f"{name}[{key!r}]", recipient)
             if not isinstance(text_value, str):
                 raise TypeError(
-                    f"{name}[{key!r}][{recipient!r}]: expected str,"
-                    f" got {type(text_value).__name__}"
+                    f"{name}[{key!r}][{recipient!r}]: expected str, got {type(text_value).__name__}"
                 )
 
 

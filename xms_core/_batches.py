@@ -1,0 +1,530 @@
+"""Batch values (text and binary create, update and result), dry-run results, and their codecs.
+
+Wire mapping: protocol sections 4.1 (common fields), 4.2 (`mt_text`),
+4.3 (`mt_binary`), 4.5 (update) and 4.6 (dry run). Fixed against the original
+SDK: no `"from": null` when there is no sender, no trailing newline in Base64,
+recipients keep the caller's order, RESET works on every resettable field, the
+batch `tags` of an answer are read, unknown `type` values name the type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar, final
+
+import attrs
+
+from xms_core import _validate as v
+from xms_core._constants import Reset
+from xms_core._validate import FrozenMap, Parameters, to_parameters
+from xms_core._wire import (
+    JsonObject,
+    WireError,
+    make,
+    obj,
+    opt_bool,
+    opt_int,
+    opt_str,
+    opt_time,
+    read_base64,
+    read_hex,
+    req_int,
+    req_str,
+    str_tuple,
+    write_base64,
+    write_time,
+)
+
+_EMPTY_PARAMETERS: Parameters = FrozenMap()
+
+
+def _recipients(value: Any) -> tuple[str, ...]:  # noqa: ANN401 - attrs converter
+    return v.unique_tuple(value)
+
+
+def _opt_unique(value: Any) -> tuple[str, ...]:  # noqa: ANN401 - attrs converter
+    return v.unique_tuple(value)
+
+
+def _resettable(check: Any) -> Any:  # noqa: ANN401 - builds an attrs validator
+    """Validator for update fields: None (keep), RESET (reset) or a value `check` accepts."""
+
+    def validate(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+        if value is None or isinstance(value, Reset):
+            return
+        check(inst, field, value)
+
+    return validate
+
+
+def _reset_parameters(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is None or isinstance(value, Reset):
+        return
+    v.check_parameters(field.name, value)
+
+
+def _delivery_report(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{field.name}: expected a ReportType or non-empty str")
+
+
+def _from_ton_npi(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        v.check_int(field.name, value, 0, 255)
+
+
+# --------------------------------------------------------------------------- values
+
+
+@attrs.frozen(kw_only=True)
+class MtBatchSms:
+    """Fields common to every SMS batch, created or returned.
+
+    Attributes:
+        recipients: The MSISDNs the batch goes to, in order, without duplicates.
+        sender: The originator (short code, long number or alphanumeric); None
+            lets XMS pick its default originator.
+        delivery_report: The delivery report type (see `ReportType`); None for the XMS default.
+        send_at: When to send; None sends at once.
+        expire_at: When to give up delivering; None for the XMS default.
+        callback_url: Where XMS posts delivery reports; None for the service plan's default.
+        client_reference: A reference of yours echoed in delivery reports (later API).
+        feedback_enabled: Whether delivery feedback may be posted for this batch (later API).
+        from_ton: SMPP type-of-number override for the sender (later API).
+        from_npi: SMPP numbering-plan override for the sender (later API).
+    """
+
+    recipients: tuple[str, ...] = attrs.field(converter=_recipients)
+    sender: str | None = attrs.field(default=None, validator=v.optional_single_line)
+    delivery_report: str | None = attrs.field(default=None, validator=_delivery_report)
+    send_at: datetime | None = attrs.field(default=None, validator=v.optional_aware)
+    expire_at: datetime | None = attrs.field(default=None, validator=v.optional_aware)
+    callback_url: str | None = attrs.field(default=None, validator=v.optional_single_line)
+    client_reference: str | None = attrs.field(default=None, validator=v.optional_text)
+    feedback_enabled: bool | None = attrs.field(default=None, validator=v.optional_bool)
+    from_ton: int | None = attrs.field(default=None, validator=_from_ton_npi)
+    from_npi: int | None = attrs.field(default=None, validator=_from_ton_npi)
+
+
+@attrs.frozen(kw_only=True)
+class MtBatchSmsCreate(MtBatchSms):
+    """Fields common to text and binary batches being created.
+
+    Attributes:
+        tags: Tags to give the batch (CLX-era API).
+    """
+
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_opt_unique, validator=v.strings)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.recipients:
+            raise ValueError("recipients: a batch needs at least one recipient")
+        for recipient in self.recipients:
+            v.check_msisdn("recipients", recipient)
+        if len(self.recipients) > MAX_RECIPIENTS:
+            raise ValueError(f"recipients: at most {MAX_RECIPIENTS} per batch")
+
+
+MAX_RECIPIENTS = 1000
+"""The most recipients one batch may have (protocol 4.1)."""
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MtBatchTextSmsCreate(MtBatchSmsCreate):
+    """A text batch to create.
+
+    Attributes:
+        body: The message text or template, e.g. `"Hello, ${name}!"`.
+        parameters: Template values: parameter name -> recipient (or `"default"`) -> text.
+        flash_message: Show the message on the handset's screen without storing it (later API).
+        max_number_of_message_parts: Fail recipients whose message needs more parts (later API).
+        truncate_concat: Truncate a message that needs more than one part (later API).
+    """
+
+    body: str = attrs.field(validator=v.text)
+    parameters: Parameters = attrs.field(
+        default=_EMPTY_PARAMETERS, converter=to_parameters, validator=v.parameters
+    )
+    flash_message: bool | None = attrs.field(default=None, validator=v.optional_bool)
+    max_number_of_message_parts: int | None = attrs.field(
+        default=None, validator=v.optional_int_range(1)
+    )
+    truncate_concat: bool | None = attrs.field(default=None, validator=v.optional_bool)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MtBatchBinarySmsCreate(MtBatchSmsCreate):
+    """A binary batch to create.
+
+    Attributes:
+        body: The binary payload.
+        udh: The User Data Header.
+    """
+
+    body: bytes = attrs.field(validator=v.binary)
+    udh: bytes = attrs.field(validator=v.binary)
+
+
+@attrs.frozen(kw_only=True)
+class MtBatchSmsResult(MtBatchSms):
+    """Fields common to text and binary batches as XMS returns them.
+
+    Attributes:
+        batch_id: The batch identifier.
+        created_at: When the batch was created.
+        modified_at: When the batch was last changed.
+        canceled: Whether the batch was cancelled.
+        tags: The batch's tags, when the server includes them.
+    """
+
+    batch_id: str
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+    canceled: bool = False
+    tags: tuple[str, ...] = ()
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MtBatchTextSmsResult(MtBatchSmsResult):
+    """A text batch as XMS returns it; see `MtBatchTextSmsCreate` for the text fields."""
+
+    body: str
+    parameters: Parameters = _EMPTY_PARAMETERS
+    flash_message: bool | None = None
+    max_number_of_message_parts: int | None = None
+    truncate_concat: bool | None = None
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MtBatchBinarySmsResult(MtBatchSmsResult):
+    """A binary batch as XMS returns it."""
+
+    body: bytes
+    udh: bytes
+
+
+@attrs.frozen(kw_only=True)
+class MtBatchSmsUpdate:
+    """Changes to a batch. For each field None keeps the value, `RESET` resets it.
+
+    Attributes:
+        recipient_insertions: MSISDNs to add.
+        recipient_removals: MSISDNs to remove.
+        sender: New sender.
+        delivery_report: New delivery report type.
+        send_at: New send time.
+        expire_at: New expiry time.
+        callback_url: New callback URL.
+        client_reference: New client reference (later API).
+        feedback_enabled: Enable or disable delivery feedback (later API).
+    """
+
+    recipient_insertions: tuple[str, ...] = attrs.field(
+        default=(), converter=_opt_unique, validator=v.msisdns
+    )
+    recipient_removals: tuple[str, ...] = attrs.field(
+        default=(), converter=_opt_unique, validator=v.msisdns
+    )
+    sender: str | Reset | None = attrs.field(
+        default=None, validator=_resettable(v.optional_single_line)
+    )
+    delivery_report: str | Reset | None = attrs.field(
+        default=None, validator=_resettable(_delivery_report)
+    )
+    send_at: datetime | Reset | None = attrs.field(
+        default=None, validator=_resettable(v.optional_aware)
+    )
+    expire_at: datetime | Reset | None = attrs.field(
+        default=None, validator=_resettable(v.optional_aware)
+    )
+    callback_url: str | Reset | None = attrs.field(
+        default=None, validator=_resettable(v.optional_single_line)
+    )
+    client_reference: str | Reset | None = attrs.field(
+        default=None, validator=_resettable(v.optional_text)
+    )
+    feedback_enabled: bool | Reset | None = attrs.field(
+        default=None, validator=_resettable(v.optional_bool)
+    )
+
+    wire_type: ClassVar[str] = "mt_text"
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MtBatchTextSmsUpdate(MtBatchSmsUpdate):
+    """Changes to a text batch.
+
+    Attributes:
+        body: New message text; None keeps it.
+        parameters: New template parameters; None keeps them, `RESET` removes them.
+    """
+
+    body: str | None = attrs.field(default=None, validator=v.optional_text)
+    parameters: Parameters | Reset | None = attrs.field(
+        default=None, converter=to_parameters, validator=_reset_parameters
+    )
+
+    wire_type: ClassVar[str] = "mt_text"
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MtBatchBinarySmsUpdate(MtBatchSmsUpdate):
+    """Changes to a binary batch.
+
+    Attributes:
+        body: New payload; None keeps it.
+        udh: New User Data Header; None keeps it.
+    """
+
+    body: bytes | None = attrs.field(default=None, validator=v.optional_binary)
+    udh: bytes | None = attrs.field(default=None, validator=v.optional_binary)
+
+    wire_type: ClassVar[str] = "mt_binary"
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DryRunPerRecipient:
+    """The dry-run outcome for one recipient.
+
+    Attributes:
+        recipient: The recipient.
+        number_of_parts: How many SMS parts the message needs.
+        body: The message after template substitution.
+        encoding: `text` (GSM-7) or `unicode` (UCS-2); newer servers may say otherwise.
+    """
+
+    ENCODING_TEXT: ClassVar[str] = "text"
+    ENCODING_UNICODE: ClassVar[str] = "unicode"
+
+    recipient: str
+    number_of_parts: int
+    body: str
+    encoding: str
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MtBatchDryRunResult:
+    """What sending a batch would do.
+
+    Attributes:
+        number_of_recipients: How many recipients would get the batch.
+        number_of_messages: How many SMS parts would be sent in all.
+        per_recipient: Per-recipient details, when asked for.
+    """
+
+    number_of_recipients: int
+    number_of_messages: int
+    per_recipient: tuple[DryRunPerRecipient, ...] = ()
+
+    @property
+    def number_of_message(self) -> int:
+        """The reference's spelling of `number_of_messages`."""
+        return self.number_of_messages
+
+
+MtBatchCreate = MtBatchTextSmsCreate | MtBatchBinarySmsCreate
+MtBatchResult = MtBatchTextSmsResult | MtBatchBinarySmsResult
+MtBatchUpdate = MtBatchTextSmsUpdate | MtBatchBinarySmsUpdate
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _put_common(out: JsonObject, batch: MtBatchSms) -> None:
+    if batch.delivery_report is not None:
+        out["delivery_report"] = str(batch.delivery_report)
+    if batch.send_at is not None:
+        out["send_at"] = write_time(batch.send_at)
+    if batch.expire_at is not None:
+        out["expire_at"] = write_time(batch.expire_at)
+    if batch.callback_url is not None:
+        out["callback_url"] = batch.callback_url
+    if batch.client_reference is not None:
+        out["client_reference"] = batch.client_reference
+    if batch.feedback_enabled is not None:
+        out["feedback_enabled"] = batch.feedback_enabled
+    if batch.from_ton is not None:
+        out["from_ton"] = batch.from_ton
+    if batch.from_npi is not None:
+        out["from_npi"] = batch.from_npi
+
+
+def write_parameters(parameters: Mapping[str, Mapping[str, str]]) -> JsonObject:
+    """Encode template parameters as nested JSON objects."""
+    return {key: dict(values) for key, values in parameters.items()}
+
+
+def write_create(batch: MtBatchCreate) -> JsonObject:
+    """Encode a batch to create (protocol 4.1-4.3)."""
+    out: JsonObject
+    if isinstance(batch, MtBatchTextSmsCreate):
+        out = {"type": "mt_text"}
+        if batch.sender is not None:
+            out["from"] = batch.sender
+        out["to"] = list(batch.recipients)
+        out["body"] = batch.body
+        if batch.parameters:
+            out["parameters"] = write_parameters(batch.parameters)
+        if batch.flash_message is not None:
+            out["flash_message"] = batch.flash_message
+        if batch.max_number_of_message_parts is not None:
+            out["max_number_of_message_parts"] = batch.max_number_of_message_parts
+        if batch.truncate_concat is not None:
+            out["truncate_concat"] = batch.truncate_concat
+    else:
+        out = {"type": "mt_binary"}
+        if batch.sender is not None:
+            out["from"] = batch.sender
+        out["to"] = list(batch.recipients)
+        out["body"] = write_base64(batch.body)
+        out["udh"] = batch.udh.hex()
+    _put_common(out, batch)
+    if batch.tags:
+        out["tags"] = list(batch.tags)
+    return out
+
+
+def _resettable_value(value: object) -> object:
+    if isinstance(value, Reset):
+        return None
+    if isinstance(value, datetime):
+        return write_time(value)
+    if isinstance(value, bytes):
+        return write_base64(value)
+    if isinstance(value, Mapping):
+        return write_parameters(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+_UPDATE_FIELDS = (
+    ("sender", "from"),
+    ("body", "body"),
+    ("parameters", "parameters"),
+    ("delivery_report", "delivery_report"),
+    ("send_at", "send_at"),
+    ("expire_at", "expire_at"),
+    ("callback_url", "callback_url"),
+    ("client_reference", "client_reference"),
+    ("feedback_enabled", "feedback_enabled"),
+)
+
+
+def write_update(update: MtBatchUpdate) -> JsonObject:
+    """Encode a batch update: absent keeps, `null` resets (protocol 3.6, 4.5)."""
+    out: JsonObject = {"type": update.wire_type}
+    if update.recipient_insertions:
+        out["to_add"] = list(update.recipient_insertions)
+    if update.recipient_removals:
+        out["to_remove"] = list(update.recipient_removals)
+    for attribute, key in _UPDATE_FIELDS:
+        value = getattr(update, attribute, None)
+        if value is not None:
+            out[key] = _resettable_value(value)
+    if isinstance(update, MtBatchBinarySmsUpdate) and update.udh is not None:
+        out["udh"] = update.udh.hex()
+    return out
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _read_parameters(data: JsonObject) -> Parameters:
+    raw = data.get("parameters")
+    if raw is None:
+        return _EMPTY_PARAMETERS
+    outer = obj(raw, "field 'parameters'")
+    result: dict[str, FrozenMap[str, str]] = {}
+    for key, inner in outer.items():
+        values = obj(inner, f"parameter {key!r}")
+        for text in values.values():
+            if type(text) is not str:
+                raise WireError(f"parameter {key!r}: values must be strings")
+        result[key] = FrozenMap(values)
+    return FrozenMap(result)
+
+
+def read_batch(value: object) -> MtBatchResult:
+    """Decode a batch answer (`mt_text` or `mt_binary`)."""
+    data = obj(value, "batch")
+    kind = data.get("type", "mt_text")
+    common = {
+        "batch_id": req_str(data, "id"),
+        "recipients": str_tuple(data, "to", required=True),
+        "sender": opt_str(data, "from"),
+        "delivery_report": opt_str(data, "delivery_report"),
+        "send_at": opt_time(data, "send_at"),
+        "expire_at": opt_time(data, "expire_at"),
+        "callback_url": opt_str(data, "callback_url"),
+        "client_reference": opt_str(data, "client_reference"),
+        "feedback_enabled": opt_bool(data, "feedback_enabled"),
+        "from_ton": opt_int(data, "from_ton"),
+        "from_npi": opt_int(data, "from_npi"),
+        "created_at": opt_time(data, "created_at"),
+        "modified_at": opt_time(data, "modified_at"),
+        "canceled": bool(opt_bool(data, "canceled")),
+        "tags": str_tuple(data, "tags"),
+    }
+    if kind == "mt_text":
+        return make(
+            MtBatchTextSmsResult,
+            body=req_str(data, "body"),
+            parameters=_read_parameters(data),
+            flash_message=opt_bool(data, "flash_message"),
+            max_number_of_message_parts=opt_int(data, "max_number_of_message_parts"),
+            truncate_concat=opt_bool(data, "truncate_concat"),
+            **common,
+        )
+    if kind == "mt_binary":
+        return make(
+            MtBatchBinarySmsResult,
+            body=read_base64(data, "body"),
+            udh=read_hex(data, "udh"),
+            **common,
+        )
+    raise WireError(f"unknown batch type {kind!r}")
+
+
+def read_dry_run(value: object) -> MtBatchDryRunResult:
+    """Decode a dry-run answer (protocol 4.6)."""
+    data = obj(value, "dry run")
+    raw = data.get("per_recipient")
+    per_recipient: tuple[DryRunPerRecipient, ...] = ()
+    if raw is not None:
+        if type(raw) is not list:
+            raise WireError("field 'per_recipient': expected an array")
+        per_recipient = tuple(_read_per_recipient(item) for item in raw)
+    return make(
+        MtBatchDryRunResult,
+        number_of_recipients=req_int(data, "number_of_recipients"),
+        number_of_messages=req_int(data, "number_of_messages"),
+        per_recipient=per_recipient,
+    )
+
+
+def _read_per_recipient(value: object) -> DryRunPerRecipient:
+    data = obj(value, "per_recipient entry")
+    return make(
+        DryRunPerRecipient,
+        recipient=req_str(data, "recipient"),
+        number_of_parts=req_int(data, "number_of_parts"),
+        body=req_str(data, "body"),
+        encoding=req_str(data, "encoding"),
+    )
+
+
+def read_tags(value: object) -> tuple[str, ...]:
+    """Decode a `{"tags": [...]}` answer."""
+    return str_tuple(obj(value, "tags"), "tags", required=True)

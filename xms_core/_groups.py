@@ -1,0 +1,500 @@
+"""Group values, their codecs and the group commands.
+
+Endpoints (protocol 2, relative to `/v1/{service_plan_id}`):
+
+* `CreateGroup`        POST   /groups                       201 group
+* `FetchGroups`        GET    /groups                       200 page of groups
+* `FetchGroup`         GET    /groups/{group_id}            200 group
+* `ReplaceGroup`       PUT    /groups/{group_id}            200 group
+* `UpdateGroup`        POST   /groups/{group_id}            200 group
+* `DeleteGroup`        DELETE /groups/{group_id}            200, nothing relied on
+* `FetchGroupMembers`  GET    /groups/{group_id}/members    200 bare array of MSISDNs
+* `FetchGroupTags`     GET    /groups/{group_id}/tags       200 tags
+* `ReplaceGroupTags`   PUT    /groups/{group_id}/tags       200 tags
+* `UpdateGroupTags`    POST   /groups/{group_id}/tags       200 tags
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, final
+
+import attrs
+
+from xms_core import _validate as v
+from xms_core._batches import read_tags
+from xms_core._command import classify, expect_json
+from xms_core._constants import Reset
+from xms_core._filters import filter_strings, filter_values, joined
+from xms_core._http import HttpRequest, HttpResponse
+from xms_core._paging import Page, has_next_page, read_page
+from xms_core._settings import Settings
+from xms_core._wire import (
+    JsonObject,
+    decode,
+    make,
+    obj,
+    opt_str,
+    opt_time,
+    req_int,
+    req_str,
+    str_items,
+    str_tuple,
+)
+
+
+def _identifiers(inst: object, field: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+    for item in value:
+        v.check_identifier(field.name, item)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class GroupAutoUpdate:
+    """Keyword rules that add or remove an MO's sender to or from a group.
+
+    An MO sent to `recipient` whose first (and, if set, second) word match the
+    add words adds the sender; matching the remove words removes the sender.
+
+    Attributes:
+        recipient: The short code or long number the MO is sent to.
+        add_first_word: First keyword that adds the sender.
+        add_second_word: Second keyword that adds the sender.
+        remove_first_word: First keyword that removes the sender.
+        remove_second_word: Second keyword that removes the sender.
+    """
+
+    recipient: str = attrs.field(validator=v.single_line)
+    add_first_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
+    add_second_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
+    remove_first_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
+    remove_second_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
+
+    @property
+    def add_word_pair(self) -> tuple[str | None, str | None]:
+        """The (first, second) keywords that add the sender."""
+        return (self.add_first_word, self.add_second_word)
+
+    @property
+    def remove_word_pair(self) -> tuple[str | None, str | None]:
+        """The (first, second) keywords that remove the sender."""
+        return (self.remove_first_word, self.remove_second_word)
+
+
+def _auto_update(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, (GroupAutoUpdate, Reset)):
+        raise TypeError(f"{field.name}: expected GroupAutoUpdate, RESET or None")
+
+
+def _name(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is None or isinstance(value, Reset):
+        return
+    v.optional_single_line(inst, field, value)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class GroupCreate:
+    """A group to create, or the full replacement of one.
+
+    Attributes:
+        name: The group name.
+        members: MSISDNs in the group.
+        child_groups: Identifiers of groups whose members belong to this one too.
+        auto_update: Keyword rules, or None.
+        tags: Tags of the group (CLX-era API).
+    """
+
+    name: str | None = attrs.field(default=None, validator=v.optional_single_line)
+    members: tuple[str, ...] = attrs.field(default=(), converter=filter_values, validator=v.msisdns)
+    child_groups: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=_identifiers
+    )
+    auto_update: GroupAutoUpdate | None = attrs.field(default=None, validator=_auto_update)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=filter_values, validator=v.strings)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class GroupResult:
+    """A group as XMS returns it.
+
+    Attributes:
+        group_id: The group identifier.
+        name: The group name, if any.
+        size: How many members the group has.
+        child_groups: Identifiers of child groups.
+        auto_update: Keyword rules, or None.
+        created_at: When the group was created.
+        modified_at: When it was last changed.
+    """
+
+    group_id: str
+    name: str | None = None
+    size: int = 0
+    child_groups: tuple[str, ...] = ()
+    auto_update: GroupAutoUpdate | None = None
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+
+
+@final
+@attrs.frozen(kw_only=True)
+class GroupUpdate:
+    """Changes to a group. For `name` and `auto_update`, None keeps and `RESET` removes.
+
+    Attributes:
+        name: New name.
+        member_insertions: MSISDNs to add (applied before removals).
+        member_removals: MSISDNs to remove.
+        child_group_insertions: Child groups to add.
+        child_group_removals: Child groups to remove.
+        add_from_group: A group whose members are added.
+        remove_from_group: A group whose members are removed.
+        auto_update: New keyword rules.
+    """
+
+    name: str | Reset | None = attrs.field(default=None, validator=_name)
+    member_insertions: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=v.msisdns
+    )
+    member_removals: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=v.msisdns
+    )
+    child_group_insertions: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=_identifiers
+    )
+    child_group_removals: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=_identifiers
+    )
+    add_from_group: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    remove_from_group: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    auto_update: GroupAutoUpdate | Reset | None = attrs.field(default=None, validator=_auto_update)
+
+
+# --------------------------------------------------------------------------- codecs
+
+
+def _write_words(first: str | None, second: str | None) -> JsonObject | None:
+    words: JsonObject = {}
+    if first is not None:
+        words["first_word"] = first
+    if second is not None:
+        words["second_word"] = second
+    return words or None
+
+
+def write_auto_update(rule: GroupAutoUpdate) -> JsonObject:
+    """Encode keyword rules (protocol 4.11)."""
+    out: JsonObject = {"to": rule.recipient}
+    add = _write_words(rule.add_first_word, rule.add_second_word)
+    if add is not None:
+        out["add"] = add
+    remove = _write_words(rule.remove_first_word, rule.remove_second_word)
+    if remove is not None:
+        out["remove"] = remove
+    return out
+
+
+def write_group(group: GroupCreate) -> JsonObject:
+    """Encode a group to create or replace."""
+    out: JsonObject = {}
+    if group.name is not None:
+        out["name"] = group.name
+    if group.members:
+        out["members"] = list(group.members)
+    if group.child_groups:
+        out["child_groups"] = list(group.child_groups)
+    if group.auto_update is not None:
+        out["auto_update"] = write_auto_update(group.auto_update)
+    if group.tags:
+        out["tags"] = list(group.tags)
+    return out
+
+
+def write_group_update(update: GroupUpdate) -> JsonObject:
+    """Encode a group update: absent keeps, `null` removes (protocol 3.17)."""
+    out: JsonObject = {}
+    if update.name is not None:
+        out["name"] = None if isinstance(update.name, Reset) else update.name
+    for key, values in (
+        ("add", update.member_insertions),
+        ("remove", update.member_removals),
+        ("child_groups_add", update.child_group_insertions),
+        ("child_groups_remove", update.child_group_removals),
+    ):
+        if values:
+            out[key] = list(values)
+    if update.add_from_group is not None:
+        out["add_from_group"] = update.add_from_group
+    if update.remove_from_group is not None:
+        out["remove_from_group"] = update.remove_from_group
+    if update.auto_update is not None:
+        out["auto_update"] = (
+            None if isinstance(update.auto_update, Reset) else write_auto_update(update.auto_update)
+        )
+    return out
+
+
+def _read_words(data: JsonObject, key: str) -> tuple[str | None, str | None]:
+    raw = data.get(key)
+    if raw is None:
+        return None, None
+    words = obj(raw, f"field {key!r}")
+    return opt_str(words, "first_word"), opt_str(words, "second_word")
+
+
+def read_auto_update(value: object) -> GroupAutoUpdate:
+    """Decode keyword rules."""
+    data = obj(value, "auto_update")
+    add_first, add_second = _read_words(data, "add")
+    remove_first, remove_second = _read_words(data, "remove")
+    return make(
+        GroupAutoUpdate,
+        recipient=req_str(data, "to"),
+        add_first_word=add_first,
+        add_second_word=add_second,
+        remove_first_word=remove_first,
+        remove_second_word=remove_second,
+    )
+
+
+def read_group(value: object) -> GroupResult:
+    """Decode a group answer."""
+    data = obj(value, "group")
+    raw_rule = data.get("auto_update")
+    return make(
+        GroupResult,
+        group_id=req_str(data, "id"),
+        name=opt_str(data, "name"),
+        size=req_int(data, "size") if data.get("size") is not None else 0,
+        child_groups=str_tuple(data, "child_groups"),
+        auto_update=None if raw_rule is None else read_auto_update(raw_rule),
+        created_at=opt_time(data, "created_at"),
+        modified_at=opt_time(data, "modified_at"),
+    )
+
+
+def read_members(value: object) -> tuple[str, ...]:
+    """Decode the bare array of members (protocol 3.19)."""
+    return str_items(value, "members")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _group_create(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, GroupCreate):
+        raise TypeError(f"{field.name}: expected GroupCreate, got {type(value).__name__}")
+
+
+def _group_update(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, GroupUpdate):
+        raise TypeError(f"{field.name}: expected GroupUpdate, got {type(value).__name__}")
+
+
+@final
+@attrs.frozen(kw_only=True)
+class CreateGroup:
+    """Create a group."""
+
+    method: ClassVar[str] = "POST"
+    group: GroupCreate = attrs.field(validator=_group_create)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `POST /groups`."""
+        return settings.request(self.method, "groups", json=write_group(self.group))
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> GroupResult:
+        """Read the created group."""
+        return decode(expect_json(request, response), read_group)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class FetchGroup:
+    """Look up one group."""
+
+    method: ClassVar[str] = "GET"
+    group_id: str = attrs.field(validator=v.identifier)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `GET /groups/{group_id}`."""
+        return settings.request(self.method, "groups", self.group_id)
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> GroupResult:
+        """Read the group."""
+        return decode(expect_json(request, response), read_group)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class FetchGroups:
+    """Fetch one page of groups.
+
+    Attributes:
+        page: The page number, from 0.
+        page_size: Groups per page (1 to 100); None for the XMS default (30).
+        tags: Only groups with one of these tags (CLX-era API).
+    """
+
+    method: ClassVar[str] = "GET"
+    page: int = attrs.field(default=0, validator=v.int_range(0))
+    page_size: int | None = attrs.field(default=None, validator=v.page_size)
+    tags: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=filter_strings
+    )
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `GET /groups` with the page and filters."""
+        query = [("page", str(self.page))]
+        if self.page_size is not None:
+            query.append(("page_size", str(self.page_size)))
+        if self.tags:
+            query.append(("tags", joined(self.tags)))
+        return settings.request(self.method, "groups", query=query)
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> Page[GroupResult]:
+        """Read the page of groups."""
+        return decode(
+            expect_json(request, response), lambda data: read_page(data, "groups", read_group)
+        )
+
+    def next_page(self, page: Page[GroupResult]) -> FetchGroups | None:
+        """Return the command for the page after `page`, or None at the end."""
+        if not has_next_page(page, self.page_size):
+            return None
+        return attrs.evolve(self, page=page.page + 1)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ReplaceGroup:
+    """Replace a group's name, members, child groups, rules and tags."""
+
+    method: ClassVar[str] = "PUT"
+    group_id: str = attrs.field(validator=v.identifier)
+    group: GroupCreate = attrs.field(validator=_group_create)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `PUT /groups/{group_id}`."""
+        return settings.request(self.method, "groups", self.group_id, json=write_group(self.group))
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> GroupResult:
+        """Read the group after the replacement."""
+        return decode(expect_json(request, response), read_group)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UpdateGroup:
+    """Change some fields of a group."""
+
+    method: ClassVar[str] = "POST"
+    group_id: str = attrs.field(validator=v.identifier)
+    group: GroupUpdate = attrs.field(validator=_group_update)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `POST /groups/{group_id}`."""
+        return settings.request(
+            self.method, "groups", self.group_id, json=write_group_update(self.group)
+        )
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> GroupResult:
+        """Read the group after the change."""
+        return decode(expect_json(request, response), read_group)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DeleteGroup:
+    """Delete a group."""
+
+    method: ClassVar[str] = "DELETE"
+    group_id: str = attrs.field(validator=v.identifier)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `DELETE /groups/{group_id}`."""
+        return settings.request(self.method, "groups", self.group_id)
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> None:
+        """Accept any 2xx; nothing in the answer is relied on."""
+        classify(request, response)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class FetchGroupMembers:
+    """Fetch the MSISDNs of a group."""
+
+    method: ClassVar[str] = "GET"
+    group_id: str = attrs.field(validator=v.identifier)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `GET /groups/{group_id}/members`."""
+        return settings.request(self.method, "groups", self.group_id, "members")
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+        """Read the members."""
+        return decode(expect_json(request, response), read_members)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class FetchGroupTags:
+    """Fetch the tags of a group."""
+
+    method: ClassVar[str] = "GET"
+    group_id: str = attrs.field(validator=v.identifier)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `GET /groups/{group_id}/tags`."""
+        return settings.request(self.method, "groups", self.group_id, "tags")
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+        """Read the tags."""
+        return decode(expect_json(request, response), read_tags)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ReplaceGroupTags:
+    """Replace every tag of a group."""
+
+    method: ClassVar[str] = "PUT"
+    group_id: str = attrs.field(validator=v.identifier)
+    tags: tuple[str, ...] = attrs.field(converter=filter_values, validator=v.strings)
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `PUT /groups/{group_id}/tags`."""
+        return settings.request(
+            self.method, "groups", self.group_id, "tags", json={"tags": list(self.tags)}
+        )
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+        """Read the tags now set."""
+        return decode(expect_json(request, response), read_tags)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UpdateGroupTags:
+    """Add and remove tags of a group."""
+
+    method: ClassVar[str] = "POST"
+    group_id: str = attrs.field(validator=v.identifier)
+    tags_to_add: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=v.strings
+    )
+    tags_to_remove: tuple[str, ...] = attrs.field(
+        default=(), converter=filter_values, validator=v.strings
+    )
+
+    def build_request(self, settings: Settings) -> HttpRequest:
+        """Build `POST /groups/{group_id}/tags`."""
+        body = {"add": list(self.tags_to_add), "remove": list(self.tags_to_remove)}
+        return settings.request(self.method, "groups", self.group_id, "tags", json=body)
+
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+        """Read the tags after the change."""
+        return decode(expect_json(request, response), read_tags)

@@ -1,0 +1,68 @@
+"""Pages of listed items and the pure rule for whether another page follows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, final
+
+import attrs
+
+from xms_core._wire import JsonObject, WireError, make, obj, req_int
+
+T = TypeVar("T")
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """One page of a listing (protocol 4.13).
+
+    Attributes:
+        page: The page number, starting from zero.
+        size: The number of items on this page (the server's `page_size`).
+        total_size: The number of items across all pages (the server's `count`).
+        content: The items of this page.
+    """
+
+    page: int
+    size: int
+    total_size: int
+    content: tuple[T, ...] = ()
+
+    def __iter__(self) -> Any:  # noqa: ANN401 - Iterator[T]; typed loosely for attrs
+        return iter(self.content)
+
+    def __len__(self) -> int:
+        return len(self.content)
+
+
+def has_next_page(page: Page[Any], page_size: int | None) -> bool:
+    """Tell whether another page follows `page`.
+
+    The original SDK asked for pages until one came back empty, which costs an
+    extra request. Here the total decides: items seen so far are all pages
+    before this one at the requested size plus this page's items.
+    """
+    if page.size <= 0 or not page.content:
+        return False
+    per_page = page_size if page_size is not None else max(page.size, 1)
+    seen = page.page * per_page + page.size
+    return seen < page.total_size
+
+
+def read_page(data: object, key: str, read_item: Callable[[Any], T]) -> Page[T]:
+    """Read a page whose items are under `key`."""
+    body: JsonObject = obj(data, "page")
+    items = body.get(key)
+    if items is None:
+        items = []
+    if type(items) is not list:
+        raise WireError(f"field {key!r}: expected an array")
+    content = tuple(read_item(item) for item in items)
+    return make(
+        Page,
+        page=req_int(body, "page"),
+        size=req_int(body, "page_size"),
+        total_size=req_int(body, "count"),
+        content=content,
+    )

@@ -1,0 +1,284 @@
+"""Strict readers of XMS JSON answers, and the timestamp, Base64 and hex codecs.
+
+Readers raise `WireError` naming the field; `decode()` turns any failure into
+an `UnexpectedResponseException` that carries the body, so no `KeyError`,
+`TypeError` or `ValueError` ever escapes a decoder. Values are built with
+`make()`, which skips the attrs validators: a decoder has already checked every
+type, and validators exist for programmer mistakes, not for server data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+import attrs
+
+from xms_core._errors import UnexpectedResponseException
+from xms_core._http import HttpResponse
+
+T = TypeVar("T")
+JsonObject = dict[str, Any]
+
+UTC = timezone.utc
+
+
+class WireError(Exception):
+    """A value of an answer is missing, ill-typed or malformed."""
+
+
+def body_text(body: bytes) -> str:
+    """Decode a body for an exception message, never failing."""
+    return body.decode("utf-8", errors="replace")
+
+
+def decode(response: HttpResponse, read: Callable[[Any], T]) -> T:
+    """Parse the JSON body of `response` and read it with `read`.
+
+    Raises:
+        UnexpectedResponseException: The body is not JSON, or `read` found it malformed.
+    """
+    content_type = response.header("content-type")
+    if content_type is not None and "json" not in content_type.lower():
+        raise UnexpectedResponseException(
+            f"expected a JSON answer, got content-type {content_type!r}",
+            body_text(response.body),
+            response.status,
+        )
+    try:
+        data = json.loads(response.body)
+    except (ValueError, RecursionError) as exc:
+        raise UnexpectedResponseException(
+            f"answer is not valid JSON: {exc}", body_text(response.body), response.status
+        ) from exc
+    return read_value(data, read, response.body, response.status)
+
+
+def read_value(data: Any, read: Callable[[Any], T], body: bytes, status: int | None) -> T:  # noqa: ANN401
+    """Run `read` on decoded JSON, turning every failure into UnexpectedResponseException."""
+    try:
+        return read(data)
+    except (WireError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise UnexpectedResponseException(
+            f"malformed answer: {exc}", body_text(body), status
+        ) from exc
+
+
+def obj(value: object, what: str = "answer") -> JsonObject:
+    """Return `value` if it is a JSON object."""
+    if type(value) is not dict:
+        raise WireError(f"{what}: expected a JSON object, got {_kind(value)}")
+    return value
+
+
+def _kind(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def req_str(data: JsonObject, key: str) -> str:
+    """Read a required string field."""
+    value = data.get(key)
+    if type(value) is not str:
+        raise WireError(f"field {key!r}: expected a string, got {_kind(value)}")
+    return value
+
+
+def opt_str(data: JsonObject, key: str) -> str | None:
+    """Read an optional string field (absent or null gives None)."""
+    value = data.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise WireError(f"field {key!r}: expected a string, got {_kind(value)}")
+
+
+def req_int(data: JsonObject, key: str) -> int:
+    """Read a required integer field; a string of digits is accepted (protocol 4.8)."""
+    value = data.get(key)
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isascii() and value.lstrip("-").isdigit():
+        return int(value)
+    raise WireError(f"field {key!r}: expected an integer, got {_kind(value)}")
+
+
+def opt_int(data: JsonObject, key: str) -> int | None:
+    """Read an optional integer field."""
+    if data.get(key) is None:
+        return None
+    return req_int(data, key)
+
+
+def opt_bool(data: JsonObject, key: str) -> bool | None:
+    """Read an optional boolean field."""
+    value = data.get(key)
+    if value is None or type(value) is bool:
+        return value
+    raise WireError(f"field {key!r}: expected a boolean, got {_kind(value)}")
+
+
+def str_tuple(data: JsonObject, key: str, *, required: bool = False) -> tuple[str, ...]:
+    """Read an array of strings (absent gives () unless `required`)."""
+    value = data.get(key)
+    if value is None and not required:
+        return ()
+    return str_items(value, key)
+
+
+def str_items(value: object, what: str) -> tuple[str, ...]:
+    """Return `value` as a tuple if it is an array of strings."""
+    if type(value) is not list:
+        raise WireError(f"{what}: expected an array of strings, got {_kind(value)}")
+    for item in value:
+        if type(item) is not str:
+            raise WireError(f"{what}: expected strings, found {_kind(item)}")
+    return tuple(value)
+
+
+def req_time(data: JsonObject, key: str) -> datetime:
+    """Read a required ISO-8601 timestamp."""
+    value = data.get(key)
+    if type(value) is not str:
+        raise WireError(f"field {key!r}: expected a timestamp string, got {_kind(value)}")
+    return parse_time(value, key)
+
+
+def opt_time(data: JsonObject, key: str) -> datetime | None:
+    """Read an optional ISO-8601 timestamp."""
+    if data.get(key) is None:
+        return None
+    return req_time(data, key)
+
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def parse_time(text: str, what: str = "timestamp") -> datetime:
+    """Parse an ISO-8601 timestamp; no offset means UTC (protocol 5).
+
+    Accepts `Z` or numeric offsets, a missing offset, a date alone, a space for
+    `T`, and fractions of any length (truncated to microseconds).
+    """
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _parse_time_slow(text, what)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _parse_time_slow(text: str, what: str) -> datetime:
+    match = _ISO.fullmatch(text.strip())
+    if match is None:
+        raise WireError(f"{what}: {text!r} is not an ISO-8601 timestamp")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    tz = UTC
+    if offset and offset not in {"Z", "z"}:
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:4] or "0")
+        tz = timezone(sign * timedelta(minutes=minutes))
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micro,
+            tzinfo=tz,
+        )
+    except ValueError as exc:
+        raise WireError(f"{what}: {text!r} is not a valid time: {exc}") from exc
+
+
+def write_time(value: datetime) -> str:
+    """Write an aware datetime as UTC ISO-8601 with a `Z` suffix.
+
+    Milliseconds are written when the time has no finer part, else microseconds,
+    so the same instant always gives the same text.
+    """
+    utc = value.astimezone(UTC)
+    micro = utc.microsecond
+    head = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if micro % 1000 == 0:
+        return f"{head}.{micro // 1000:03d}Z"
+    return f"{head}.{micro:06d}Z"
+
+
+def write_day(value: date) -> str:
+    """Write a query date: a date as `YYYY-MM-DD`, an aware datetime as UTC ISO-8601."""
+    if isinstance(value, datetime):
+        return write_time(value)
+    return value.isoformat()
+
+
+def read_base64(data: JsonObject, key: str) -> bytes:
+    """Read a required Base64 field (a trailing newline is tolerated)."""
+    text = req_str(data, key)
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise WireError(f"field {key!r}: not valid Base64: {exc}") from exc
+
+
+def read_hex(data: JsonObject, key: str) -> bytes:
+    """Read a required hex field (either case)."""
+    text = req_str(data, key)
+    try:
+        return bytes.fromhex(text)
+    except ValueError as exc:
+        raise WireError(f"field {key!r}: not valid hex: {exc}") from exc
+
+
+def write_base64(value: bytes) -> str:
+    """Write standard Base64 with padding and no line break."""
+    return base64.b64encode(value).decode("ascii")
+
+
+_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_NOTHING = object()
+
+
+def make(cls: type[T], **values: Any) -> T:  # noqa: ANN401
+    """Build an attrs value from already checked fields, skipping validators.
+
+    Fields that are not given take their declared default.
+    """
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = tuple(_default_of(a) for a in attrs.fields(cls) if a.init)  # type: ignore[arg-type]
+        _DEFAULTS[cls] = defaults
+    instance = object.__new__(cls)
+    setter = object.__setattr__
+    for name, default in defaults:
+        value = values.get(name, _NOTHING)
+        if value is _NOTHING:
+            if default is _NOTHING:
+                raise WireError(f"missing {name}")
+            value = default() if callable(default) else default
+        setter(instance, name, value)
+    return instance
+
+
+def _default_of(attribute: attrs.Attribute[Any]) -> tuple[str, Any]:
+    default = attribute.default
+    if default is attrs.NOTHING:
+        return attribute.name, _NOTHING
+    factory = getattr(default, "factory", None)
+    if factory is not None:
+        return attribute.name, factory
+    return attribute.name, default
