@@ -1,9 +1,11 @@
 """A blocking transport on `requests` (install the `requests` extra).
 
-from transports.requests import RequestsTransport
+Usage::
 
-with Client(settings, RequestsTransport()) as client:
-    client.fetch_batch("01FC66621XXXXX119Z8PMV1QPQ")
+    from transports.requests import RequestsTransport
+
+    with Client(settings, RequestsTransport()) as client:
+        client.fetch_batch("01FC66621XXXXX119Z8PMV1QPQ")
 """
 
 from __future__ import annotations
@@ -39,11 +41,6 @@ _BROKEN_BODY = (
 )
 
 
-def _unchanged(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """An auth hook that changes nothing, so a ~/.netrc never replaces our authorization."""
-    return request
-
-
 def _connect_failed(exc: requests.ConnectionError) -> bool:
     """Whether `exc` happened while connecting, so that no request byte left."""
     reason = exc.args[0] if exc.args else None
@@ -60,10 +57,13 @@ def _connect_failed(exc: requests.ConnectionError) -> bool:
 class RequestsTransport:
     """Sends each request through one `requests.Session`, keeping connections alive.
 
-    The request goes out exactly as given: the session's default headers are
-    dropped for each call, no `User-Agent` is added, a `~/.netrc` is never used,
-    redirects are not followed, and neither requests nor urllib3 retries. Every
-    HTTP status comes back as an `HttpResponse`.
+    The request goes out exactly as given. It is prepared on its own and handed
+    to the session's adapter, so the session's headers, cookies, auth and hooks
+    are never applied, a `~/.netrc` is never read, no `User-Agent` is added,
+    no cookie is kept, and redirects are not followed (not even read: a 3xx
+    body comes back like any other). Only what HTTP needs is added: `host`,
+    `content-length` and `accept-encoding: identity`. Every HTTP status comes
+    back as an `HttpResponse`. One transport may be used from many threads.
 
     Failures map to the transport exceptions, cause chained:
 
@@ -84,9 +84,11 @@ class RequestsTransport:
     * `TransportException`: anything else from requests (an invalid URL, say).
 
     Args:
-        session: The session to use; the transport does not change it, and
-            closes it only if it created it. By default a new one, with
-            retries off on both `http://` and `https://`.
+        session: The session whose adapters (connection pools) and proxy
+            settings to use; the transport does not change it, and closes it
+            only if it created it. By default a new one, with retries off on
+            both `http://` and `https://`; a session of your own should have
+            `HTTPAdapter(max_retries=0)` too, or urllib3 may re-send a request.
         verify: True to verify certificates against the system's CAs (or the
             `REQUESTS_CA_BUNDLE` environment variable, as requests does), a
             path to a CA bundle, or False to skip verification.
@@ -108,7 +110,6 @@ class RequestsTransport:
         self._owns_session = session is None
         if session is None:
             session = requests.Session()
-            session.headers.clear()
             for prefix in ("http://", "https://"):
                 session.mount(prefix, requests.adapters.HTTPAdapter(max_retries=0))
         self._session = session
@@ -134,15 +135,41 @@ class RequestsTransport:
     ) -> None:
         self.close()
 
-    def _headers(self, request: HttpRequest) -> dict[str, str | None]:
-        # None removes a session default; SKIP_HEADER stops urllib3 adding its User-Agent.
-        headers: dict[str, str | None] = {name.lower(): None for name in self._session.headers}
-        headers["user-agent"] = SKIP_HEADER
+    @staticmethod
+    def _headers(request: HttpRequest) -> dict[str, str]:
+        # SKIP_HEADER stops urllib3 from adding a User-Agent of its own.
+        headers = {"user-agent": SKIP_HEADER}
         sent: dict[str, str] = {}
         for name, value in request.headers:
             sent[name] = f"{sent[name]}, {value}" if name in sent else value
         headers.update(sent)
         return headers
+
+    def _send(self, request: HttpRequest, timeout: float) -> requests.Response:
+        # Session.send is bypassed: it reads the body of every 3xx (to offer the next
+        # request) and keeps cookies; a prepared request also never merges session
+        # headers or cookies, nor a ~/.netrc login.
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=request.method,
+            url=request.url,
+            headers=self._headers(request),
+            data=request.body,
+        )
+        url = prepared.url or request.url
+        settings = self._session.merge_environment_settings(
+            url=url, proxies=dict(self._proxies or {}), stream=True, verify=self._verify, cert=None
+        )
+        verify = settings["verify"]
+        adapter = self._session.get_adapter(url)
+        return adapter.send(
+            prepared,
+            stream=True,
+            timeout=(timeout, timeout),
+            verify=True if verify is None else verify,
+            cert=settings["cert"],
+            proxies=settings["proxies"],
+        )
 
     def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
         """Send `request` and return the whole answer, whatever its status.
@@ -164,18 +191,7 @@ class RequestsTransport:
         if self._closed:
             raise ConnectException("the transport is closed")
         try:
-            reply = self._session.request(
-                request.method,
-                request.url,
-                headers=self._headers(request),
-                data=request.body,
-                timeout=(timeout, timeout),
-                allow_redirects=False,
-                stream=True,
-                verify=self._verify,
-                proxies=self._proxies,
-                auth=_unchanged,
-            )
+            reply = self._send(request, timeout)
         except requests.exceptions.SSLError as exc:
             raise TlsException(f"TLS failed: {exc}") from exc
         except requests.exceptions.ProxyError as exc:

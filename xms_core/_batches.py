@@ -67,8 +67,10 @@ def _reset_parameters(inst: object, field: attrs.Attribute[Any], value: object) 
 def _delivery_report(inst: object, field: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{field.name}: expected a ReportType or non-empty str")
+    if not isinstance(value, str):
+        raise TypeError(f"{field.name}: expected a ReportType or str, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{field.name}: must not be empty")
 
 
 def _from_ton_npi(inst: object, field: attrs.Attribute[Any], value: object) -> None:
@@ -97,7 +99,7 @@ class MtBatchSms:
         from_npi: SMPP numbering-plan override for the sender (later API).
     """
 
-    recipients: tuple[str, ...] = attrs.field(converter=_recipients)
+    recipients: tuple[str, ...] = attrs.field(converter=_recipients, validator=v.collection)
     sender: str | None = attrs.field(default=None, validator=v.optional_single_line)
     delivery_report: str | None = attrs.field(default=None, validator=_delivery_report)
     send_at: datetime | None = attrs.field(default=None, validator=v.optional_aware)

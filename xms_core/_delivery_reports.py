@@ -178,7 +178,9 @@ def read_recipient_report(value: object) -> BatchRecipientDeliveryReport:
 
 
 def _report_kind(inst: object, field: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, str) or value not in {"summary", "full"}):
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{field.name}: expected str or None, got {type(value).__name__}")
+    if value is not None and value not in {"summary", "full"}:
         raise ValueError(f"{field.name}: expected 'summary', 'full' or None (got {value!r})")
 
 

@@ -27,7 +27,7 @@ def filter_strings(inst: object, field: attrs.Attribute[Any], value: tuple[objec
 
 def filter_codes(inst: object, field: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
     """Attrs validator: delivery codes, non-negative ints."""
-    for item in value:
+    for item in v.check_collection(field.name, value):
         v.check_int(field.name, item, 0)
 
 

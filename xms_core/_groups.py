@@ -44,7 +44,7 @@ from xms_core._wire import (
 
 
 def _identifiers(inst: object, field: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
-    for item in value:
+    for item in v.check_collection(field.name, value):
         v.check_identifier(field.name, item)
 
 

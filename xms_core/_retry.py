@@ -17,11 +17,10 @@ jitter; a `Retry-After` (seconds or an HTTP date) is honoured up to `max_delay`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Generic, TypeVar, final
-
-import re
 
 import attrs
 
@@ -39,7 +38,7 @@ RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
 
 def _non_negative(inst: object, field: attrs.Attribute[float], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:  # NaN
         raise ValueError(f"{field.name}: expected a number >= 0 (got {value!r})")
 
 
@@ -112,7 +111,7 @@ def _retry_after(response: HttpResponse, now: datetime | None) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²": float() would refuse it
         return float(value)
     when = parse_http_date(value)
     if when is None or now is None:

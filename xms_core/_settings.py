@@ -89,8 +89,12 @@ class Settings:
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError(f"endpoint: expected an http(s) URL with a host (got {value!r})")
-        if parts.query or parts.fragment or any(c.isspace() for c in value):
-            raise ValueError(f"endpoint: must not carry a query, fragment or space ({value!r})")
+        # An empty `?` or `#` leaves parts.query/fragment empty but still breaks the URL.
+        if "?" in value or "#" in value or any(c.isspace() or not c.isprintable() for c in value):
+            raise ValueError(
+                "endpoint: must not carry a query, fragment, space or control character"
+                f" ({value!r})"
+            )
         if (
             parts.scheme == "http"
             and not self.allow_insecure_http
@@ -103,7 +107,9 @@ class Settings:
 
     @user_agent.validator
     def _check_user_agent(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, str) or not value or not value.isprintable():
+        if not isinstance(value, str):
+            raise TypeError(f"user_agent: expected str, got {type(value).__name__}")
+        if not value or not value.isprintable():
             raise ValueError("user_agent: expected a non-empty printable str")
 
     def __attrs_post_init__(self) -> None:

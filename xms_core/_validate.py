@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, cast, final
 
 import attrs
 
@@ -50,10 +50,10 @@ def check_identifier(name: str, value: object) -> str:
         raise ValueError(f"{name}: longer than {MAX_IDENTIFIER_LENGTH} characters")
     if not value.isascii():
         raise ValueError(f"{name}: must be ASCII (got {_show(value)})")
-    if _HOSTILE_ID.search(value):
+    if _HOSTILE_ID.search(value) or value == ".":
         raise ValueError(
-            f"{name}: must not contain '/', '?', '#', '%', '\\', '..' or control characters"
-            f" (got {_show(value)})"
+            f"{name}: must not be '.' nor contain '/', '?', '#', '%', '\\', '..' or control"
+            f" characters (got {_show(value)})"
         )
     return value
 
@@ -88,18 +88,44 @@ def check_msisdn(name: str, value: object) -> str:
 
 
 def unique_tuple(values: Iterable[K] | None) -> tuple[K, ...]:
-    """Convert any iterable to a tuple in first-seen order without duplicates."""
-    if values is None:
+    """Convert any iterable to a tuple in first-seen order without duplicates.
+
+    A converter cannot name its field, so anything that is not a collection (a lone
+    str or bytes, a number) is returned unchanged for the field's validator to reject
+    with `check_collection`; unhashable items are kept, duplicates and all, for the
+    element validator to reject.
+    """
+    candidate: object = values
+    if candidate is None:
         return ()
-    if isinstance(values, (str, bytes)):
+    if isinstance(candidate, (str, bytes)) or not isinstance(candidate, Iterable):
+        return cast("tuple[K, ...]", candidate)
+    items = tuple(values or ())
+    try:
+        return tuple(dict.fromkeys(items))
+    except TypeError:
+        return items
+
+
+def check_collection(name: str, value: object) -> tuple[object, ...]:
+    """Return `value` if a converter made it a tuple, else raise naming `name`."""
+    if not isinstance(value, tuple):
         # A lone string is a classic mistake for a collection of strings.
-        raise TypeError(f"expected a collection of values, got a single {type(values).__name__}")
-    return tuple(dict.fromkeys(values))
+        single = "a single " if isinstance(value, (str, bytes)) else ""
+        raise TypeError(
+            f"{name}: expected a collection of values, got {single}{type(value).__name__}"
+        )
+    return value
+
+
+def collection(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: the converter produced a tuple (not a lone str, not a number)."""
+    check_collection(field.name, value)
 
 
 def msisdns(inst: object, field: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
-    """Attrs validator: every element is an MSISDN."""
-    for item in value:
+    """Attrs validator: a collection whose every element is an MSISDN."""
+    for item in check_collection(field.name, value):
         check_msisdn(field.name, item)
 
 
@@ -110,8 +136,8 @@ def non_empty(inst: object, field: attrs.Attribute[Any], value: tuple[object, ..
 
 
 def strings(inst: object, field: attrs.Attribute[Any], value: Iterable[object]) -> None:
-    """Attrs validator: every element is a non-empty str without control characters."""
-    for item in value:
+    """Attrs validator: a collection of non-empty str without control characters."""
+    for item in check_collection(field.name, value):
         if not isinstance(item, str):
             _type_error(field, "str elements", item)
         if not item or _CONTROL.search(item):
@@ -239,6 +265,7 @@ def page_size(inst: object, field: attrs.Attribute[Any], value: object) -> None:
         check_int(field.name, value, 1, MAX_PAGE_SIZE)
 
 
+@final
 class FrozenMap(Mapping[K, V]):
     """A read-only, hashable mapping that keeps insertion order."""
 

@@ -213,7 +213,8 @@ def write_time(value: datetime) -> str:
     """
     utc = value.astimezone(UTC)
     micro = utc.microsecond
-    head = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime: `%Y` does not pad years before 1000 on every platform.
+    head = utc.replace(tzinfo=None).isoformat(timespec="seconds")
     if micro % 1000 == 0:
         return f"{head}.{micro // 1000:03d}Z"
     return f"{head}.{micro:06d}Z"

@@ -27,8 +27,10 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Literal, final
+from urllib.parse import urlsplit
 
 import attrs
 import h11
@@ -47,6 +49,7 @@ _HUGE_BODY_SIZE = 20 * 1024 * 1024
 _OVERSIZED_HEADER_SIZE = 128 * 1024
 _CHUNK = 64 * 1024
 _ACCEPT_POLL = 0.05
+_LINGER = 1.0
 _STOP_GRACE = 1.0
 _HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
 _JSON = ("content-type", "application/json")
@@ -60,7 +63,11 @@ class Fault(enum.Enum):
     CLOSE_BEFORE_ANSWER = "close_before_answer"
     """Read the whole request, then close without answering."""
     CLOSE_MID_HEADERS = "close_mid_headers"
-    """Send part of the status line and headers, then close."""
+    """Send the start of the status line (`HTTP/1.1 2`), then close.
+
+    The cut is inside the status line because `http.client` (under requests)
+    takes headers cut off by a close for complete ones.
+    """
     CLOSE_MID_BODY = "close_mid_body"
     """Declare a content-length, send fewer bytes, then close."""
     DELAY = "delay"
@@ -202,6 +209,7 @@ class _Connection:
         self._number = number
         self._lock = threading.Lock()
         self._closed = False
+        self._rejected = False
         self.thread = threading.Thread(
             target=self._run, name=f"xms-simulator-connection-{number}", daemon=True
         )
@@ -214,31 +222,44 @@ class _Connection:
                     # The plain socket call also works under TLS: no close_notify needed.
                     socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
 
-    def _close(self, *, graceful: bool = False) -> None:
+    def _close(self) -> None:
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            if graceful:
-                # Send FIN before closing, so a reader sees the end of the body, not a reset.
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(self._sock, socket.SHUT_WR)
-            self._sock.close()
+            if not self._closed:
+                self._closed = True
+                self._sock.close()
+
+    def _linger(self) -> None:
+        """Half-close, then discard what the peer still sends, for a short while.
+
+        Closing with unread input makes the kernel send a reset, which can
+        destroy an answer (a 413, or a body ended by close) before the peer
+        reads it; this is the lingering close of RFC 9112, section 9.6.
+        """
+        with contextlib.suppress(OSError):  # a timeout included
+            # The plain socket call also works under TLS: no close_notify is needed.
+            socket.socket.shutdown(self._sock, socket.SHUT_WR)
+            deadline = time.monotonic() + _LINGER
+            while (remaining := deadline - time.monotonic()) > 0:
+                self._sock.settimeout(remaining)
+                if not self._sock.recv(_CHUNK):  # stop() makes this return at once
+                    return
 
     def _run(self) -> None:
-        graceful = False
+        linger = False
         try:
-            graceful = self._serve()
+            linger = self._serve()
         except OSError as exc:
             _log.debug("connection %d dropped: %s", self._number, type(exc).__name__)
         except Exception:  # noqa: BLE001 - a thread's last stop: log it, never let it escape
             _log.exception("connection %d failed", self._number)
         finally:
-            self._close(graceful=graceful)
+            if linger or self._rejected:
+                self._linger()
+            self._close()
             self._server._forget(self)  # noqa: SLF001 - the server owns its connections
 
     def _serve(self) -> bool:
-        """Serve requests until the connection ends; True if it should end with FIN."""
+        """Serve requests until the connection ends; True if it should linger before closing."""
         if isinstance(self._sock, ssl.SSLSocket):
             try:
                 self._sock.do_handshake()
@@ -312,6 +333,7 @@ class _Connection:
                 return None
 
     def _reject(self, status: int, text: str) -> None:
+        self._rejected = True
         body = text.encode("utf-8", "replace")
         head = [("content-type", "text/plain"), ("content-length", str(len(body)))]
         with contextlib.suppress(OSError):
@@ -320,7 +342,11 @@ class _Connection:
     def _answer(self, conn: h11.Connection, incoming: _Incoming) -> bool:
         """Answer one request; False if the connection must close now."""
         server = self._server
-        path = incoming.target.split("?", 1)[0]
+        target = incoming.target
+        # An absolute-form target (a client that takes us for a proxy) is the URL itself.
+        absolute = target.startswith(("http://", "https://"))
+        url = target if absolute else f"{server._origin}{target}"  # noqa: SLF001
+        path = urlsplit(url).path
         if server.base_path and not (
             path == server.base_path or path.startswith(server.base_path + "/")
         ):
@@ -329,7 +355,7 @@ class _Connection:
             return self._respond(conn, incoming, not_found)
         request = HttpRequest(
             method=incoming.method,
-            url=f"{server._origin}{incoming.target}",  # noqa: SLF001
+            url=url,
             headers=incoming.headers,
             body=incoming.body,
         )
@@ -362,10 +388,11 @@ class _Connection:
         headers = [*_end_to_end(response.headers), *extra]
         if status not in {204, 304}:
             headers.append(("content-length", str(len(response.body))))
-        self._send(conn.send(h11.Response(status_code=status, headers=headers)))
+        out = bytearray(conn.send(h11.Response(status_code=status, headers=headers)) or b"")
         if response.body and not bodyless:
-            self._send(conn.send(h11.Data(data=response.body)))
-        self._send(conn.send(h11.EndOfMessage()))
+            out += conn.send(h11.Data(data=response.body)) or b""
+        out += conn.send(h11.EndOfMessage()) or b""
+        self._send(bytes(out))  # one write: no Nagle/delayed-ACK stall between the parts
         return True
 
     def _spoil(
@@ -396,7 +423,7 @@ class _Connection:
         status = answer.status if answer.status not in {204, 304} else 200
         if fault is Fault.CLOSE_MID_HEADERS:
             head = _raw_head(status, [*headers, ("content-length", str(len(body)))])
-            self._send(head[: max(1, len(head) // 2)])
+            self._send(head[: head.index(b" ") + 2])  # "HTTP/1.1 2"
         elif fault is Fault.CLOSE_MID_BODY:
             head = _raw_head(status, [*headers, ("content-length", str(len(body)))])
             self._send(head + body[: len(body) // 2])
@@ -530,12 +557,15 @@ class SimulatorServer:
             self._stopped = True
             connections = list(self._connections)
         self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
         self._accept_thread.join(_STOP_GRACE)
         self._listener.close()
         for connection in connections:
             connection.abort()
+        deadline = time.monotonic() + _STOP_GRACE
         for connection in connections:
-            connection.thread.join(_STOP_GRACE)
+            connection.thread.join(max(0.0, deadline - time.monotonic()))
 
     def _accept_loop(self) -> None:
         while not self._stopping.is_set():
@@ -557,6 +587,7 @@ class SimulatorServer:
 
     def _admit(self, sock: socket.socket) -> None:
         sock.settimeout(self._idle_timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self._ssl_context is not None:
             sock = self._ssl_context.wrap_socket(
                 sock, server_side=True, do_handshake_on_connect=False

@@ -1,0 +1,26 @@
+"""Clients and transports of the xms SDK.
+
+This package imports nothing optional: `import transports` works with only
+`attrs` installed. Adapters are imported by name, e.g.
+`from transports.requests import RequestsTransport`,
+`from transports.trio import TrioTransport`,
+`from transports.asyncio import AsyncioTransport`.
+"""
+
+from __future__ import annotations
+
+from transports._async_client import AsyncClient
+from transports._client import Client
+from transports._pages import AsyncPages, Pages
+from transports.base import AsyncTransport, SyncTransport
+from transports.memory import MemoryTransport
+
+__all__ = [
+    "AsyncClient",
+    "AsyncPages",
+    "AsyncTransport",
+    "Client",
+    "MemoryTransport",
+    "Pages",
+    "SyncTransport",
+]

@@ -1,0 +1,433 @@
+"""`AsyncClient`: every operation of `Client` as a coroutine, on any event loop.
+
+It shares every command, the paging rule and the retry decisions with `Client`;
+it awaits nothing but its transport (even the pause between retries is the
+transport's `sleep`), so the same client runs on trio and on asyncio.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from types import TracebackType
+from typing import TypeVar, final
+
+from transports._client import check_timeout, settings_for, utc_now
+from transports._pages import AsyncPages
+from transports.base import AsyncTransport
+from xms_core import (
+    DEFAULT_ENDPOINT,
+    DEFAULT_TIMEOUT,
+    CancelBatch,
+    Command,
+    CreateBatch,
+    CreateBatchDryRun,
+    CreateGroup,
+    DeleteGroup,
+    Exchange,
+    FetchBatch,
+    FetchBatches,
+    FetchBatchTags,
+    FetchDeliveryReport,
+    FetchDeliveryReports,
+    FetchGroup,
+    FetchGroupMembers,
+    FetchGroups,
+    FetchGroupTags,
+    FetchInbound,
+    FetchInbounds,
+    FetchRecipientDeliveryReport,
+    ReplaceBatch,
+    ReplaceBatchTags,
+    ReplaceGroup,
+    ReplaceGroupTags,
+    Retry,
+    RetryPolicy,
+    SendDeliveryFeedback,
+    Settings,
+    TransportException,
+    UpdateBatch,
+    UpdateBatchTags,
+    UpdateGroup,
+    UpdateGroupTags,
+)
+from xms_core.api import (
+    BatchDeliveryReport,
+    BatchRecipientDeliveryReport,
+    GroupCreate,
+    GroupResult,
+    GroupUpdate,
+    MoBinarySms,
+    MoTextSms,
+    MtBatchBinarySmsCreate,
+    MtBatchBinarySmsResult,
+    MtBatchBinarySmsUpdate,
+    MtBatchDryRunResult,
+    MtBatchTextSmsCreate,
+    MtBatchTextSmsResult,
+    MtBatchTextSmsUpdate,
+)
+
+T = TypeVar("T")
+log = logging.getLogger("xms")
+
+BatchCreate = MtBatchTextSmsCreate | MtBatchBinarySmsCreate
+BatchResult = MtBatchTextSmsResult | MtBatchBinarySmsResult
+BatchUpdate = MtBatchTextSmsUpdate | MtBatchBinarySmsUpdate
+MoMessage = MoTextSms | MoBinarySms
+
+
+@final
+class AsyncClient:
+    """Talks to XMS over an async transport (trio, asyncio, or your own).
+
+    Args:
+        service_plan_id: The service plan identifier.
+        token: The API token; it never appears in a repr, log line or exception.
+        endpoint: The base URL, everything before `/v1/` (`DEFAULT_ENDPOINT`, or a
+            regional one such as `xms_core.EU_ENDPOINT`).
+        timeout: Connect and read timeout, in seconds.
+        transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`.
+        retry: The retry policy; `RetryPolicy.off()` disables retries.
+        user_agent: Overrides the `User-Agent` header.
+        allow_insecure_http: Allow plain `http://` to a host that is not loopback.
+        clock: The current time, for `Retry-After` dates.
+        jitter: A source of numbers in [0, 1) for backoff jitter.
+    """
+
+    DEFAULT_ENDPOINT = DEFAULT_ENDPOINT
+    DEFAULT_TIMEOUT = DEFAULT_TIMEOUT
+
+    def __init__(
+        self,
+        service_plan_id: str,
+        token: str,
+        endpoint: str = DEFAULT_ENDPOINT,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        transport: AsyncTransport,
+        retry: RetryPolicy | None = None,
+        user_agent: str | None = None,
+        allow_insecure_http: bool = False,
+        clock: Callable[[], datetime] = utc_now,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._settings = settings_for(
+            service_plan_id, token, endpoint, user_agent, allow_insecure_http=allow_insecure_http
+        )
+        self._timeout = check_timeout(timeout)
+        self._transport = transport
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._clock = clock
+        self._jitter = jitter
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        transport: AsyncTransport,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+    ) -> AsyncClient:
+        """Build a client from ready `Settings`."""
+        return cls(
+            settings.service_plan_id,
+            settings.token,
+            settings.endpoint,
+            timeout,
+            transport=transport,
+            retry=retry,
+            user_agent=settings.user_agent,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncClient(service_plan_id={self.service_plan_id!r}, endpoint={self.endpoint!r},"
+            f" timeout={self._timeout!r}, transport={self._transport!r})"
+        )
+
+    @property
+    def service_plan_id(self) -> str:
+        """The service plan identifier."""
+        return self._settings.service_plan_id
+
+    @property
+    def endpoint(self) -> str:
+        """The XMS base URL."""
+        return self._settings.endpoint
+
+    @property
+    def timeout(self) -> float:
+        """The connect and read timeout, in seconds."""
+        return self._timeout
+
+    @property
+    def settings(self) -> Settings:
+        """The connection settings."""
+        return self._settings
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the transport's connections."""
+        await self._transport.aclose()
+
+    async def send(self, command: Command[T]) -> T:
+        """Run any command, retrying as the policy allows, and return its result."""
+        exchange = Exchange(
+            command, self._settings, self._retry, now=self._clock, jitter=self._jitter
+        )
+        request = exchange.request
+        while True:
+            started = time.perf_counter()
+            try:
+                response = await self._transport.handle_async_request(
+                    request, timeout=self._timeout
+                )
+            except TransportException as exc:
+                log.debug("%s %s failed: %s", request.method, request.url, type(exc).__name__)
+                step: T | Retry = exchange.on_error(exc)
+            else:
+                if log.isEnabledFor(logging.DEBUG):
+                    elapsed = (time.perf_counter() - started) * 1000
+                    log.debug(
+                        "%s %s -> %d in %.1f ms",
+                        request.method,
+                        request.url,
+                        response.status,
+                        elapsed,
+                    )
+                step = exchange.on_response(response)
+            if not isinstance(step, Retry):
+                return step
+            log.debug("retrying %s %s in %.2f s", request.method, request.url, step.delay)
+            await self._transport.sleep(step.delay)
+
+    # ------------------------------------------------------------------ batches
+
+    async def create_text_message(self, sender: str, recipient: str, body: str) -> BatchResult:
+        """Send a text message to one recipient."""
+        batch = MtBatchTextSmsCreate(sender=sender, recipients=(recipient,), body=body)
+        return await self.send(CreateBatch(batch=batch))
+
+    async def create_binary_message(
+        self, sender: str, recipient: str, udh: bytes, body: bytes
+    ) -> BatchResult:
+        """Send a binary message to one recipient."""
+        batch = MtBatchBinarySmsCreate(sender=sender, recipients=(recipient,), udh=udh, body=body)
+        return await self.send(CreateBatch(batch=batch))
+
+    async def create_batch(self, batch: BatchCreate) -> BatchResult:
+        """Send a text or binary batch."""
+        return await self.send(CreateBatch(batch=batch))
+
+    async def create_batch_dry_run(
+        self,
+        batch: BatchCreate,
+        num_recipients: int | None = None,
+        *,
+        per_recipient: bool | None = None,
+    ) -> MtBatchDryRunResult:
+        """Simulate sending `batch`; `num_recipients` asks for that many per-recipient rows."""
+        return await self.send(
+            CreateBatchDryRun(
+                batch=batch, num_recipients=num_recipients, per_recipient=per_recipient
+            )
+        )
+
+    async def replace_batch(self, batch_id: str, batch: BatchCreate) -> BatchResult:
+        """Replace a batch with a new one."""
+        return await self.send(ReplaceBatch(batch_id=batch_id, batch=batch))
+
+    async def update_batch(self, batch_id: str, batch: BatchUpdate) -> BatchResult:
+        """Change some fields of a batch."""
+        return await self.send(UpdateBatch(batch_id=batch_id, batch=batch))
+
+    async def cancel_batch(self, batch_id: str) -> BatchResult:
+        """Cancel a batch and return it as cancelled."""
+        return await self.send(CancelBatch(batch_id=batch_id))
+
+    async def fetch_batch(self, batch_id: str) -> BatchResult:
+        """Fetch one batch."""
+        return await self.send(FetchBatch(batch_id=batch_id))
+
+    def fetch_batches(
+        self,
+        page_size: int | None = None,
+        senders: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> AsyncPages[BatchResult]:
+        """List batches lazily; no request is made until a page is asked for."""
+        command = FetchBatches(
+            page_size=page_size,
+            senders=senders,
+            tags=tags,
+            start_date=start_date,
+            end_date=end_date,
+            client_reference=client_reference,
+        )
+        return AsyncPages(self.send, command)
+
+    async def fetch_batch_tags(self, batch_id: str) -> tuple[str, ...]:
+        """Fetch the tags of a batch."""
+        return await self.send(FetchBatchTags(batch_id=batch_id))
+
+    async def replace_batch_tags(self, batch_id: str, tags: Iterable[str]) -> tuple[str, ...]:
+        """Replace the tags of a batch."""
+        return await self.send(ReplaceBatchTags(batch_id=batch_id, tags=tags))
+
+    async def update_batch_tags(
+        self, batch_id: str, tags_to_add: Iterable[str], tags_to_remove: Iterable[str]
+    ) -> tuple[str, ...]:
+        """Add and remove tags of a batch."""
+        return await self.send(
+            UpdateBatchTags(
+                batch_id=batch_id, tags_to_add=tags_to_add, tags_to_remove=tags_to_remove
+            )
+        )
+
+    # ------------------------------------------------------------------ delivery reports
+
+    async def fetch_delivery_report(
+        self,
+        batch_id: str,
+        kind: str | None = None,
+        status: Iterable[str] | None = None,
+        code: Iterable[int] | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> BatchDeliveryReport:
+        """Fetch the delivery report of a batch (`kind` is `summary` or `full`)."""
+        return await self.send(
+            FetchDeliveryReport(
+                batch_id=batch_id,
+                kind=kind,
+                status=status,
+                code=code,
+                client_reference=client_reference,
+            )
+        )
+
+    async def fetch_recipient_delivery_report(
+        self, batch_id: str, recipient: str
+    ) -> BatchRecipientDeliveryReport:
+        """Fetch the delivery report of one recipient of a batch."""
+        return await self.send(FetchRecipientDeliveryReport(batch_id=batch_id, recipient=recipient))
+
+    def fetch_delivery_reports(
+        self,
+        page_size: int | None = None,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        status: Iterable[str] | None = None,
+        code: Iterable[int] | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> AsyncPages[BatchRecipientDeliveryReport]:
+        """List finished recipient delivery reports lazily (later API)."""
+        command = FetchDeliveryReports(
+            page_size=page_size,
+            start_date=start_date,
+            end_date=end_date,
+            status=status,
+            code=code,
+            client_reference=client_reference,
+        )
+        return AsyncPages(self.send, command)
+
+    async def send_delivery_feedback(self, batch_id: str, recipients: Iterable[str] = ()) -> None:
+        """Report which recipients got the message; empty means all (later API)."""
+        await self.send(SendDeliveryFeedback(batch_id=batch_id, recipients=recipients))
+
+    # ------------------------------------------------------------------ groups
+
+    async def create_group(self, group: GroupCreate) -> GroupResult:
+        """Create a group."""
+        return await self.send(CreateGroup(group=group))
+
+    async def fetch_group(self, group_id: str) -> GroupResult:
+        """Fetch one group."""
+        return await self.send(FetchGroup(group_id=group_id))
+
+    def fetch_groups(
+        self, page_size: int | None = None, tags: Iterable[str] | None = None
+    ) -> AsyncPages[GroupResult]:
+        """List groups lazily."""
+        return AsyncPages(self.send, FetchGroups(page_size=page_size, tags=tags))
+
+    async def fetch_group_members(self, group_id: str) -> tuple[str, ...]:
+        """Fetch the members of a group."""
+        return await self.send(FetchGroupMembers(group_id=group_id))
+
+    async def fetch_group_tags(self, group_id: str) -> tuple[str, ...]:
+        """Fetch the tags of a group."""
+        return await self.send(FetchGroupTags(group_id=group_id))
+
+    async def replace_group_tags(self, group_id: str, tags: Iterable[str]) -> tuple[str, ...]:
+        """Replace the tags of a group."""
+        return await self.send(ReplaceGroupTags(group_id=group_id, tags=tags))
+
+    async def update_group_tags(
+        self, group_id: str, tags_to_add: Iterable[str], tags_to_remove: Iterable[str]
+    ) -> tuple[str, ...]:
+        """Add and remove tags of a group."""
+        return await self.send(
+            UpdateGroupTags(
+                group_id=group_id, tags_to_add=tags_to_add, tags_to_remove=tags_to_remove
+            )
+        )
+
+    async def replace_group(self, group_id: str, group: GroupCreate) -> GroupResult:
+        """Replace a group."""
+        return await self.send(ReplaceGroup(group_id=group_id, group=group))
+
+    async def update_group(self, group_id: str, group: GroupUpdate) -> GroupResult:
+        """Change some fields of a group."""
+        return await self.send(UpdateGroup(group_id=group_id, group=group))
+
+    async def delete_group(self, group_id: str) -> None:
+        """Delete a group."""
+        await self.send(DeleteGroup(group_id=group_id))
+
+    # ------------------------------------------------------------------ inbounds
+
+    async def fetch_inbound(self, inbound_id: str) -> MoMessage:
+        """Fetch one inbound message."""
+        return await self.send(FetchInbound(inbound_id=inbound_id))
+
+    def fetch_inbounds(
+        self,
+        page_size: int | None = None,
+        recipients: Iterable[str] | None = None,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> AsyncPages[MoMessage]:
+        """List inbound messages lazily."""
+        command = FetchInbounds(
+            page_size=page_size,
+            recipients=recipients,
+            start_date=start_date,
+            end_date=end_date,
+            client_reference=client_reference,
+        )
+        return AsyncPages(self.send, command)

@@ -1,0 +1,475 @@
+"""`Client`: every operation of the reference client over a blocking transport.
+
+No request building or parsing lives here: each method builds a core command
+and hands it to `send`, which runs the retry loop of `xms_core.Exchange`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timezone
+from types import TracebackType
+from typing import TypeVar, final
+
+from transports._pages import Pages
+from transports.base import SyncTransport
+from xms_core import (
+    DEFAULT_ENDPOINT,
+    DEFAULT_TIMEOUT,
+    CancelBatch,
+    Command,
+    CreateBatch,
+    CreateBatchDryRun,
+    CreateGroup,
+    DeleteGroup,
+    Exchange,
+    FetchBatch,
+    FetchBatches,
+    FetchBatchTags,
+    FetchDeliveryReport,
+    FetchDeliveryReports,
+    FetchGroup,
+    FetchGroupMembers,
+    FetchGroups,
+    FetchGroupTags,
+    FetchInbound,
+    FetchInbounds,
+    FetchRecipientDeliveryReport,
+    ReplaceBatch,
+    ReplaceBatchTags,
+    ReplaceGroup,
+    ReplaceGroupTags,
+    Retry,
+    RetryPolicy,
+    SendDeliveryFeedback,
+    Settings,
+    TransportException,
+    UpdateBatch,
+    UpdateBatchTags,
+    UpdateGroup,
+    UpdateGroupTags,
+)
+from xms_core.api import (
+    BatchDeliveryReport,
+    BatchRecipientDeliveryReport,
+    GroupCreate,
+    GroupResult,
+    GroupUpdate,
+    MoBinarySms,
+    MoTextSms,
+    MtBatchBinarySmsCreate,
+    MtBatchBinarySmsResult,
+    MtBatchBinarySmsUpdate,
+    MtBatchDryRunResult,
+    MtBatchTextSmsCreate,
+    MtBatchTextSmsResult,
+    MtBatchTextSmsUpdate,
+)
+
+T = TypeVar("T")
+log = logging.getLogger("xms")
+
+BatchCreate = MtBatchTextSmsCreate | MtBatchBinarySmsCreate
+BatchResult = MtBatchTextSmsResult | MtBatchBinarySmsResult
+BatchUpdate = MtBatchTextSmsUpdate | MtBatchBinarySmsUpdate
+MoMessage = MoTextSms | MoBinarySms
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC (the clients' default clock)."""
+    return datetime.now(timezone.utc)
+
+
+def check_timeout(timeout: object) -> float:
+    """Return `timeout` as a float if it is a positive number of seconds."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout: expected a positive number of seconds (got {timeout!r})")
+    return float(timeout)
+
+
+def settings_for(
+    service_plan_id: str,
+    token: str,
+    endpoint: str,
+    user_agent: str | None,
+    *,
+    allow_insecure_http: bool,
+) -> Settings:
+    """Build the `Settings` of a client from its constructor arguments."""
+    if user_agent is None:
+        return Settings(
+            service_plan_id=service_plan_id,
+            token=token,
+            endpoint=endpoint,
+            allow_insecure_http=allow_insecure_http,
+        )
+    return Settings(
+        service_plan_id=service_plan_id,
+        token=token,
+        endpoint=endpoint,
+        user_agent=user_agent,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+
+def _default_transport() -> SyncTransport:
+    from transports.requests import RequestsTransport  # noqa: PLC0415 - an optional extra
+
+    return RequestsTransport()
+
+
+@final
+class Client:
+    """Talks to XMS over a blocking transport (by default `requests`).
+
+    Args:
+        service_plan_id: The service plan identifier.
+        token: The API token; it never appears in a repr, log line or exception.
+        endpoint: The base URL, everything before `/v1/` (`DEFAULT_ENDPOINT`, or a
+            regional one such as `xms_core.EU_ENDPOINT`).
+        timeout: Connect and read timeout, in seconds.
+        transport: Any `SyncTransport`; a `RequestsTransport` by default.
+        retry: The retry policy; `RetryPolicy.off()` disables retries.
+        user_agent: Overrides the `User-Agent` header.
+        allow_insecure_http: Allow plain `http://` to a host that is not loopback.
+        sleep: What waits between retries (tests pass a fake).
+        clock: The current time, for `Retry-After` dates.
+        jitter: A source of numbers in [0, 1) for backoff jitter.
+    """
+
+    DEFAULT_ENDPOINT = DEFAULT_ENDPOINT
+    DEFAULT_TIMEOUT = DEFAULT_TIMEOUT
+
+    def __init__(
+        self,
+        service_plan_id: str,
+        token: str,
+        endpoint: str = DEFAULT_ENDPOINT,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        transport: SyncTransport | None = None,
+        retry: RetryPolicy | None = None,
+        user_agent: str | None = None,
+        allow_insecure_http: bool = False,
+        sleep: Callable[[float], object] = time.sleep,
+        clock: Callable[[], datetime] = utc_now,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._settings = settings_for(
+            service_plan_id, token, endpoint, user_agent, allow_insecure_http=allow_insecure_http
+        )
+        self._timeout = check_timeout(timeout)
+        self._transport = transport if transport is not None else _default_transport()
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._jitter = jitter
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        transport: SyncTransport | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+    ) -> Client:
+        """Build a client from ready `Settings`."""
+        return cls(
+            settings.service_plan_id,
+            settings.token,
+            settings.endpoint,
+            timeout,
+            transport=transport,
+            retry=retry,
+            user_agent=settings.user_agent,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Client(service_plan_id={self.service_plan_id!r}, endpoint={self.endpoint!r},"
+            f" timeout={self._timeout!r}, transport={self._transport!r})"
+        )
+
+    @property
+    def service_plan_id(self) -> str:
+        """The service plan identifier."""
+        return self._settings.service_plan_id
+
+    @property
+    def endpoint(self) -> str:
+        """The XMS base URL."""
+        return self._settings.endpoint
+
+    @property
+    def timeout(self) -> float:
+        """The connect and read timeout, in seconds."""
+        return self._timeout
+
+    @property
+    def settings(self) -> Settings:
+        """The connection settings."""
+        return self._settings
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the transport's connections."""
+        self._transport.close()
+
+    def send(self, command: Command[T]) -> T:
+        """Run any command, retrying as the policy allows, and return its result."""
+        exchange = Exchange(
+            command, self._settings, self._retry, now=self._clock, jitter=self._jitter
+        )
+        request = exchange.request
+        while True:
+            started = time.perf_counter()
+            try:
+                response = self._transport.handle_request(request, timeout=self._timeout)
+            except TransportException as exc:
+                log.debug("%s %s failed: %s", request.method, request.url, type(exc).__name__)
+                step: T | Retry = exchange.on_error(exc)
+            else:
+                if log.isEnabledFor(logging.DEBUG):
+                    elapsed = (time.perf_counter() - started) * 1000
+                    log.debug(
+                        "%s %s -> %d in %.1f ms",
+                        request.method,
+                        request.url,
+                        response.status,
+                        elapsed,
+                    )
+                step = exchange.on_response(response)
+            if not isinstance(step, Retry):
+                return step
+            log.debug("retrying %s %s in %.2f s", request.method, request.url, step.delay)
+            self._sleep(step.delay)
+
+    # ------------------------------------------------------------------ batches
+
+    def create_text_message(self, sender: str, recipient: str, body: str) -> BatchResult:
+        """Send a text message to one recipient."""
+        batch = MtBatchTextSmsCreate(sender=sender, recipients=(recipient,), body=body)
+        return self.send(CreateBatch(batch=batch))
+
+    def create_binary_message(
+        self, sender: str, recipient: str, udh: bytes, body: bytes
+    ) -> BatchResult:
+        """Send a binary message to one recipient."""
+        batch = MtBatchBinarySmsCreate(sender=sender, recipients=(recipient,), udh=udh, body=body)
+        return self.send(CreateBatch(batch=batch))
+
+    def create_batch(self, batch: BatchCreate) -> BatchResult:
+        """Send a text or binary batch."""
+        return self.send(CreateBatch(batch=batch))
+
+    def create_batch_dry_run(
+        self,
+        batch: BatchCreate,
+        num_recipients: int | None = None,
+        *,
+        per_recipient: bool | None = None,
+    ) -> MtBatchDryRunResult:
+        """Simulate sending `batch`; `num_recipients` asks for that many per-recipient rows."""
+        return self.send(
+            CreateBatchDryRun(
+                batch=batch, num_recipients=num_recipients, per_recipient=per_recipient
+            )
+        )
+
+    def replace_batch(self, batch_id: str, batch: BatchCreate) -> BatchResult:
+        """Replace a batch with a new one."""
+        return self.send(ReplaceBatch(batch_id=batch_id, batch=batch))
+
+    def update_batch(self, batch_id: str, batch: BatchUpdate) -> BatchResult:
+        """Change some fields of a batch."""
+        return self.send(UpdateBatch(batch_id=batch_id, batch=batch))
+
+    def cancel_batch(self, batch_id: str) -> BatchResult:
+        """Cancel a batch and return it as cancelled."""
+        return self.send(CancelBatch(batch_id=batch_id))
+
+    def fetch_batch(self, batch_id: str) -> BatchResult:
+        """Fetch one batch."""
+        return self.send(FetchBatch(batch_id=batch_id))
+
+    def fetch_batches(
+        self,
+        page_size: int | None = None,
+        senders: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> Pages[BatchResult]:
+        """List batches lazily; no request is made until a page is asked for."""
+        command = FetchBatches(
+            page_size=page_size,
+            senders=senders,
+            tags=tags,
+            start_date=start_date,
+            end_date=end_date,
+            client_reference=client_reference,
+        )
+        return Pages(self.send, command)
+
+    def fetch_batch_tags(self, batch_id: str) -> tuple[str, ...]:
+        """Fetch the tags of a batch."""
+        return self.send(FetchBatchTags(batch_id=batch_id))
+
+    def replace_batch_tags(self, batch_id: str, tags: Iterable[str]) -> tuple[str, ...]:
+        """Replace the tags of a batch."""
+        return self.send(ReplaceBatchTags(batch_id=batch_id, tags=tags))
+
+    def update_batch_tags(
+        self, batch_id: str, tags_to_add: Iterable[str], tags_to_remove: Iterable[str]
+    ) -> tuple[str, ...]:
+        """Add and remove tags of a batch."""
+        return self.send(
+            UpdateBatchTags(
+                batch_id=batch_id, tags_to_add=tags_to_add, tags_to_remove=tags_to_remove
+            )
+        )
+
+    # ------------------------------------------------------------------ delivery reports
+
+    def fetch_delivery_report(
+        self,
+        batch_id: str,
+        kind: str | None = None,
+        status: Iterable[str] | None = None,
+        code: Iterable[int] | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> BatchDeliveryReport:
+        """Fetch the delivery report of a batch (`kind` is `summary` or `full`)."""
+        return self.send(
+            FetchDeliveryReport(
+                batch_id=batch_id,
+                kind=kind,
+                status=status,
+                code=code,
+                client_reference=client_reference,
+            )
+        )
+
+    def fetch_recipient_delivery_report(
+        self, batch_id: str, recipient: str
+    ) -> BatchRecipientDeliveryReport:
+        """Fetch the delivery report of one recipient of a batch."""
+        return self.send(FetchRecipientDeliveryReport(batch_id=batch_id, recipient=recipient))
+
+    def fetch_delivery_reports(
+        self,
+        page_size: int | None = None,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        status: Iterable[str] | None = None,
+        code: Iterable[int] | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> Pages[BatchRecipientDeliveryReport]:
+        """List finished recipient delivery reports lazily (later API)."""
+        command = FetchDeliveryReports(
+            page_size=page_size,
+            start_date=start_date,
+            end_date=end_date,
+            status=status,
+            code=code,
+            client_reference=client_reference,
+        )
+        return Pages(self.send, command)
+
+    def send_delivery_feedback(self, batch_id: str, recipients: Iterable[str] = ()) -> None:
+        """Report which recipients got the message; empty means all (later API)."""
+        self.send(SendDeliveryFeedback(batch_id=batch_id, recipients=recipients))
+
+    # ------------------------------------------------------------------ groups
+
+    def create_group(self, group: GroupCreate) -> GroupResult:
+        """Create a group."""
+        return self.send(CreateGroup(group=group))
+
+    def fetch_group(self, group_id: str) -> GroupResult:
+        """Fetch one group."""
+        return self.send(FetchGroup(group_id=group_id))
+
+    def fetch_groups(
+        self, page_size: int | None = None, tags: Iterable[str] | None = None
+    ) -> Pages[GroupResult]:
+        """List groups lazily."""
+        return Pages(self.send, FetchGroups(page_size=page_size, tags=tags))
+
+    def fetch_group_members(self, group_id: str) -> tuple[str, ...]:
+        """Fetch the members of a group."""
+        return self.send(FetchGroupMembers(group_id=group_id))
+
+    def fetch_group_tags(self, group_id: str) -> tuple[str, ...]:
+        """Fetch the tags of a group."""
+        return self.send(FetchGroupTags(group_id=group_id))
+
+    def replace_group_tags(self, group_id: str, tags: Iterable[str]) -> tuple[str, ...]:
+        """Replace the tags of a group."""
+        return self.send(ReplaceGroupTags(group_id=group_id, tags=tags))
+
+    def update_group_tags(
+        self, group_id: str, tags_to_add: Iterable[str], tags_to_remove: Iterable[str]
+    ) -> tuple[str, ...]:
+        """Add and remove tags of a group."""
+        return self.send(
+            UpdateGroupTags(
+                group_id=group_id, tags_to_add=tags_to_add, tags_to_remove=tags_to_remove
+            )
+        )
+
+    def replace_group(self, group_id: str, group: GroupCreate) -> GroupResult:
+        """Replace a group."""
+        return self.send(ReplaceGroup(group_id=group_id, group=group))
+
+    def update_group(self, group_id: str, group: GroupUpdate) -> GroupResult:
+        """Change some fields of a group."""
+        return self.send(UpdateGroup(group_id=group_id, group=group))
+
+    def delete_group(self, group_id: str) -> None:
+        """Delete a group."""
+        self.send(DeleteGroup(group_id=group_id))
+
+    # ------------------------------------------------------------------ inbounds
+
+    def fetch_inbound(self, inbound_id: str) -> MoMessage:
+        """Fetch one inbound message."""
+        return self.send(FetchInbound(inbound_id=inbound_id))
+
+    def fetch_inbounds(
+        self,
+        page_size: int | None = None,
+        recipients: Iterable[str] | None = None,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        *,
+        client_reference: str | None = None,
+    ) -> Pages[MoMessage]:
+        """List inbound messages lazily."""
+        command = FetchInbounds(
+            page_size=page_size,
+            recipients=recipients,
+            start_date=start_date,
+            end_date=end_date,
+            client_reference=client_reference,
+        )
+        return Pages(self.send, command)

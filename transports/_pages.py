@@ -1,0 +1,97 @@
+"""Lazy paged results: the reference's `Pages`, and its async twin.
+
+The decision whether another page follows is the page command's own
+(`next_page`, pure, in xms_core), so the sync and async drivers share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Generic, Protocol, TypeVar, final
+
+import attrs
+
+from xms_core import Command, Page
+
+T = TypeVar("T")
+PageCommandT = TypeVar("PageCommandT", bound="PageCommand[object]")
+
+
+class PageCommand(Command[Page[T]], Protocol[T]):
+    """A command that fetches one page and knows the next one."""
+
+    @property
+    def page(self) -> int:
+        """The page number this command fetches."""
+        ...
+
+    def next_page(self, page: Page[T]) -> PageCommand[T] | None:
+        """Return the command for the following page, or None at the end."""
+        ...
+
+
+@final
+class Pages(Generic[T]):
+    """A listing that fetches its pages only when asked.
+
+    Iterating gives pages, from page 0 until the last one; `get(n)` fetches
+    page `n` alone; `items()` iterates over the items of every page.
+    """
+
+    def __init__(
+        self, send: Callable[[Command[Page[T]]], Page[T]], command: PageCommand[T]
+    ) -> None:
+        self._send = send
+        self._command = command
+
+    def __repr__(self) -> str:
+        return f"Pages({self._command!r})"
+
+    def get(self, page: int) -> Page[T]:
+        """Fetch page number `page` (from 0)."""
+        return self._send(attrs.evolve(self._command, page=page))  # type: ignore[misc]
+
+    def __iter__(self) -> Iterator[Page[T]]:
+        command: PageCommand[T] | None = self._command
+        while command is not None:
+            page = self._send(command)
+            yield page
+            command = command.next_page(page)
+
+    def items(self) -> Iterator[T]:
+        """Iterate over the items of every page, fetching pages as needed."""
+        for page in self:
+            yield from page.content
+
+
+@final
+class AsyncPages(Generic[T]):
+    """The async twin of `Pages`: `async for` gives pages; `items()` gives items."""
+
+    def __init__(
+        self,
+        send: Callable[[Command[Page[T]]], Awaitable[Page[T]]],
+        command: PageCommand[T],
+    ) -> None:
+        self._send = send
+        self._command = command
+
+    def __repr__(self) -> str:
+        return f"AsyncPages({self._command!r})"
+
+    async def get(self, page: int) -> Page[T]:
+        """Fetch page number `page` (from 0)."""
+        return await self._send(attrs.evolve(self._command, page=page))  # type: ignore[misc]
+
+    async def __aiter__(self) -> AsyncIterator[Page[T]]:
+        command: PageCommand[T] | None = self._command
+        while command is not None:
+            page = await self._send(command)
+            yield page
+            command = command.next_page(page)
+
+    async def items(self) -> AsyncIterator[T]:
+        """Iterate over the items of every page, fetching pages as needed."""
+        async for page in self:
+            for item in page.content:
+                yield item

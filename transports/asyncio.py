@@ -1,0 +1,316 @@
+"""HTTP/1.1 on native asyncio with a keep-alive pool (install the `asyncio` extra).
+
+from transports.asyncio import AsyncioTransport
+
+async with AsyncClient(settings, AsyncioTransport()) as client:
+    await client.fetch_batch("01FC66621XXXXX119Z8PMV1QPQ")
+
+Runs under plain `asyncio.run()`; no trio involved. It sits on asyncio's
+transport/protocol layer (what `asyncio.open_connection` streams are built on)
+so each read can carry its own timer without an extra task, and so an idle
+connection's buffered bytes, EOF or loss are visible to the pool. The HTTP and
+pool logic is shared with the trio and blocking transports. One instance
+belongs to one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from functools import partial
+from types import TracebackType
+from typing import cast, final
+
+from transports._h11 import Options
+from transports._pool import AsyncEngine, NothingSent, fd_readable
+from xms_core import HttpRequest, HttpResponse
+from xms_core.exceptions import (
+    ConnectException,
+    ConnectionLostException,
+    TimeoutException,
+    TlsException,
+)
+
+_HIGH_WATER = 256 * 1024  # buffered unread bytes before reading pauses
+_TIMEOUTS = (asyncio.TimeoutError, TimeoutError)  # distinct classes before Python 3.11
+
+
+@final
+class _AsyncioStream(asyncio.Protocol):
+    """One connection: the protocol collects what arrives, the engine reads it out.
+
+    At most one coroutine waits on a connection at a time (the engine reads and
+    writes in turn), so one future serves both reads and drains.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        self._plain = True
+        self._fd = -1
+        self._chunks: list[bytes] = []
+        self._buffered = 0
+        self._reading_paused = False
+        self._writing_paused = False
+        self._eof = False
+        self._lost = False
+        self._error: BaseException | None = None
+        self._waiter: asyncio.Future[bool] | None = None
+
+    # asyncio.Protocol callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._use(cast("asyncio.Transport", transport))
+
+    def data_received(self, data: bytes) -> None:
+        self._chunks.append(data)
+        self._buffered += len(data)
+        if self._buffered >= _HIGH_WATER and not self._reading_paused and self.transport:
+            self._reading_paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        self._error = exc
+        self._wake()
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        self._wake()
+
+    # What the engine calls
+
+    async def send_all(self, data: bytes, timeout: float) -> None:
+        transport = self.transport
+        if transport is None or self._lost or transport.is_closing():
+            raise NothingSent("the connection was already closed")
+        transport.write(data)
+        if self._plain and transport.is_closing():
+            # A plain socket transport tries send() at once and closes on its failure:
+            # nothing was written. (A TLS transport hides this, so it never claims it.)
+            raise NothingSent("the connection broke before any byte was written")
+        while self._writing_paused and not self._lost:
+            if not await self._wait(timeout):
+                raise TimeoutException(f"timed out after {timeout:g} s sending the request")
+        if self._lost:
+            raise ConnectionLostException(
+                f"the connection broke while sending: {self._error}"
+            ) from self._error
+
+    async def receive_some(self, timeout: float) -> bytes:
+        while not self._ready():
+            woken = await self._wait(timeout)
+            if not woken and not self._ready():
+                raise TimeoutException(f"no answer within {timeout:g} s")
+        chunks = self._chunks
+        if chunks:
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            chunks.clear()
+            self._buffered = 0
+            if self._reading_paused and self.transport is not None:
+                self._reading_paused = False
+                self.transport.resume_reading()
+            return data
+        if self._error is not None:
+            raise ConnectionLostException(f"the connection broke: {self._error}") from self._error
+        return b""
+
+    def is_readable(self) -> bool:
+        return self._ready() or fd_readable(self._fd)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    # Helpers
+
+    def _use(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        self._fd = -1 if sock is None else sock.fileno()
+        self._plain = transport.get_extra_info("sslcontext") is None
+
+    def _ready(self) -> bool:
+        return bool(self._chunks) or self._eof or self._lost
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(True)
+
+    async def _wait(self, timeout: float) -> bool:
+        """Wait for a callback; False when `timeout` passed first."""
+        waiter: asyncio.Future[bool] = self._loop.create_future()
+        self._waiter = waiter
+        timer = self._loop.call_later(timeout, _expire, waiter)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+
+def _expire(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
+@final
+class _AsyncioBackend:
+    """The asyncio primitives the shared engine runs on."""
+
+    __slots__ = ()
+
+    async def open_tcp(self, host: str, port: int, timeout: float) -> _AsyncioStream:
+        loop = asyncio.get_running_loop()
+        try:
+            _, stream = await asyncio.wait_for(
+                loop.create_connection(partial(_AsyncioStream, loop), host, port), timeout
+            )
+        except _TIMEOUTS as exc:
+            raise TimeoutException(f"timed out after {timeout:g} s connecting to {host}") from exc
+        except OSError as exc:
+            raise ConnectException(f"cannot connect to {host}:{port}: {exc}") from exc
+        return stream
+
+    async def start_tls(
+        self, stream: _AsyncioStream, context: ssl.SSLContext, hostname: str, timeout: float
+    ) -> _AsyncioStream:
+        loop = asyncio.get_running_loop()
+        transport = stream.transport
+        assert transport is not None  # noqa: S101 - set when the connection was made
+        try:
+            upgraded = await asyncio.wait_for(
+                loop.start_tls(transport, stream, context, server_hostname=hostname), timeout
+            )
+        except _TIMEOUTS as exc:
+            raise TimeoutException(
+                f"TLS handshake with {hostname} took over {timeout:g} s"
+            ) from exc
+        except (OSError, EOFError) as exc:  # ssl.SSLError is an OSError
+            raise TlsException(f"TLS handshake with {hostname} failed: {exc}") from exc
+        if upgraded is None:  # pragma: no cover - only for a transport closed mid-handshake
+            raise TlsException(f"TLS handshake with {hostname} failed: connection closed")
+        stream._use(upgraded)  # noqa: SLF001 - same module
+        return stream
+
+    async def wait(self, waiter: asyncio.Event, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(waiter.wait(), timeout)
+        except _TIMEOUTS as exc:
+            raise TimeoutException(
+                f"no connection became free within {timeout:g} s (max_connections reached)"
+            ) from exc
+
+    def new_waiter(self) -> asyncio.Event:
+        return asyncio.Event()
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+
+@final
+class AsyncioTransport:
+    """Sends requests over HTTP/1.1 on asyncio, keeping connections alive in a pool.
+
+    Behaves exactly as `transports.trio.TrioTransport` (same options, same
+    pool, same error mapping, same shared code); only the event loop differs.
+
+    Args:
+        max_connections: Connections open at once across all hosts; further
+            requests queue, first come first served.
+        max_keepalive_per_host: Idle connections kept per origin (None: up to
+            `max_connections`).
+        connect_timeout: Seconds to connect and handshake; None uses the
+            per-call `timeout`.
+        deadline: Seconds for a whole request; None for no overall limit.
+        verify: True verifies against certifi's CAs (the system's without
+            certifi); a str is a CA bundle path; an `ssl.SSLContext` is used as
+            is; False disables verification (never in production).
+        proxy: `http://host:port` of an HTTP proxy: absolute-form requests for
+            http, a CONNECT tunnel for https.
+        max_response_bytes: The largest response body accepted.
+        max_header_bytes: The largest response head accepted.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 10,
+        max_keepalive_per_host: int | None = None,
+        connect_timeout: float | None = None,
+        deadline: float | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        proxy: str | None = None,
+        max_response_bytes: int = 64 * 1024 * 1024,
+        max_header_bytes: int = 64 * 1024,
+    ) -> None:
+        self._options = Options(
+            max_connections=max_connections,
+            max_keepalive_per_host=max_keepalive_per_host,
+            connect_timeout=connect_timeout,
+            deadline=deadline,
+            verify=verify,
+            proxy=proxy,
+            max_response_bytes=max_response_bytes,
+            max_header_bytes=max_header_bytes,
+        )
+        self._engine = AsyncEngine(_AsyncioBackend(), self._options)
+
+    def __repr__(self) -> str:
+        pool = self._engine.pool
+        return (
+            f"AsyncioTransport({self._options.describe()}, "
+            f"open={pool.open_connections}, idle={pool.idle_connections})"
+        )
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open (or opening) right now."""
+        return self._engine.pool.open_connections
+
+    @property
+    def idle_connections(self) -> int:
+        """Open connections waiting in the pool."""
+        return self._engine.pool.idle_connections
+
+    async def handle_async_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        """Send `request` and return the whole answer, whatever its status.
+
+        Args:
+            request: The request to send exactly as given.
+            timeout: Seconds allowed to connect and for each read and write.
+
+        Raises:
+            TransportException: See `TrioTransport` for which one.
+        """
+        return await self._engine.send(request, timeout)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep with `asyncio.sleep`."""
+        await asyncio.sleep(seconds)
+
+    async def aclose(self) -> None:
+        """Close every idle connection; later requests raise `ConnectException`."""
+        self._engine.close()
+        await asyncio.sleep(0)
+
+    async def __aenter__(self) -> AsyncioTransport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,14 @@
+"""The XMS simulator: a pure in-memory XMS server and its loopback HTTP server.
+
+`Simulator.handle` is a function from `HttpRequest` to `HttpResponse` over
+in-memory state with an injected clock; `MemoryTransport(simulator.handle)`
+makes it an offline XMS, and `serve(simulator.handle)` puts it on 127.0.0.1.
+`python -m transports.simulator` serves it from the command line.
+"""
+
+from __future__ import annotations
+
+from transports.simulator._core import ManualClock, Simulator
+from transports.simulator._server import Fault, FaultPlan, SimulatorServer, serve, start
+
+__all__ = ["Fault", "FaultPlan", "ManualClock", "Simulator", "SimulatorServer", "serve", "start"]

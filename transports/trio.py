@@ -1,0 +1,278 @@
+"""HTTP/1.1 over trio sockets with a keep-alive pool (install the `trio` extra).
+
+from transports.trio import TrioTransport
+
+async with AsyncClient(settings, TrioTransport()) as client:
+    await client.fetch_batch("01FC66621XXXXX119Z8PMV1QPQ")
+
+The HTTP and pool logic is shared with the asyncio and blocking transports
+(`transports._h11`, `transports._pool`); this module only moves bytes.
+"""
+
+from __future__ import annotations
+
+import ssl
+from types import TracebackType
+from typing import final
+
+import trio
+
+from transports._h11 import RECEIVE_SIZE, Options
+from transports._pool import AsyncEngine, NothingSent, fd_readable
+from xms_core import HttpRequest, HttpResponse
+from xms_core.exceptions import (
+    ConnectException,
+    ConnectionLostException,
+    TimeoutException,
+    TlsException,
+)
+
+_BROKEN = (trio.BrokenResourceError, trio.ClosedResourceError)
+
+
+@final
+class _RawStream(trio.abc.Stream):
+    """A trio socket as a `trio.abc.Stream` that notes whether a send moved any byte.
+
+    Under TLS it is the transport of the `trio.SSLStream`, so `sent_any` counts
+    ciphertext that reached the kernel: exactly what "provably not sent" needs.
+    """
+
+    def __init__(self, sock: trio.socket.SocketType) -> None:
+        self.sock = sock
+        self.sent_any = False
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        sock = self.sock
+        try:
+            sent = await sock.send(data)
+            if sent:
+                self.sent_any = True
+            if sent < len(data):
+                view = memoryview(data)
+                while sent < len(view):
+                    sent += await sock.send(view[sent:])
+        except OSError as exc:
+            raise trio.BrokenResourceError(str(exc)) from exc
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.sock.wait_writable()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        try:
+            return await self.sock.recv(max_bytes or RECEIVE_SIZE)
+        except OSError as exc:
+            raise trio.BrokenResourceError(str(exc)) from exc
+
+    async def aclose(self) -> None:
+        self.sock.close()
+        await trio.lowlevel.checkpoint()
+
+
+@final
+class _TrioStream:
+    """One connection as the shared engine sees it: timed, mapped reads and writes."""
+
+    __slots__ = ("_fd", "_io", "raw")
+
+    def __init__(self, raw: _RawStream, io: trio.abc.Stream) -> None:
+        self.raw = raw
+        self._io = io
+        self._fd = raw.sock.fileno()
+
+    async def send_all(self, data: bytes, timeout: float) -> None:  # noqa: ASYNC109 - one timeout per step, set by the engine
+        raw = self.raw
+        raw.sent_any = False
+        try:
+            with trio.fail_after(timeout):
+                await self._io.send_all(data)
+        except trio.TooSlowError as exc:
+            raise TimeoutException(f"timed out after {timeout:g} s sending the request") from exc
+        except _BROKEN as exc:
+            if not raw.sent_any:
+                raise NothingSent(f"the connection broke: {exc}") from exc
+            raise ConnectionLostException(f"the connection broke while sending: {exc}") from exc
+
+    async def receive_some(self, timeout: float) -> bytes:  # noqa: ASYNC109 - one timeout per step, set by the engine
+        try:
+            with trio.fail_after(timeout):
+                data = await self._io.receive_some(RECEIVE_SIZE)
+        except trio.TooSlowError as exc:
+            raise TimeoutException(f"no answer within {timeout:g} s") from exc
+        except _BROKEN as exc:
+            raise ConnectionLostException(f"the connection broke: {exc}") from exc
+        return data if isinstance(data, bytes) else bytes(data)
+
+    def is_readable(self) -> bool:
+        return fd_readable(self._fd)
+
+    def close(self) -> None:
+        self.raw.sock.close()
+
+
+@final
+class _TrioBackend:
+    """The trio primitives the shared engine runs on."""
+
+    __slots__ = ()
+
+    async def open_tcp(self, host: str, port: int, timeout: float) -> _TrioStream:  # noqa: ASYNC109 - one timeout per step, set by the engine
+        try:
+            with trio.fail_after(timeout):
+                stream = await trio.open_tcp_stream(host, port)
+        except trio.TooSlowError as exc:
+            raise TimeoutException(f"timed out after {timeout:g} s connecting to {host}") from exc
+        except OSError as exc:
+            raise ConnectException(f"cannot connect to {host}:{port}: {exc}") from exc
+        raw = _RawStream(stream.socket)
+        return _TrioStream(raw, raw)
+
+    async def start_tls(
+        self,
+        stream: _TrioStream,
+        context: ssl.SSLContext,
+        hostname: str,
+        timeout: float,  # noqa: ASYNC109 - one timeout per step, set by the engine
+    ) -> _TrioStream:
+        tls = trio.SSLStream(stream.raw, context, server_hostname=hostname, https_compatible=True)
+        try:
+            with trio.fail_after(timeout):
+                await tls.do_handshake()
+        except trio.TooSlowError as exc:
+            raise TimeoutException(
+                f"TLS handshake with {hostname} took over {timeout:g} s"
+            ) from exc
+        except _BROKEN as exc:
+            cause = exc.__cause__ or exc
+            raise TlsException(f"TLS handshake with {hostname} failed: {cause}") from cause
+        return _TrioStream(stream.raw, tls)
+
+    async def wait(self, waiter: trio.Event, timeout: float) -> None:  # noqa: ASYNC109 - one timeout per step, set by the engine
+        try:
+            with trio.fail_after(timeout):
+                await waiter.wait()
+        except trio.TooSlowError as exc:
+            raise TimeoutException(
+                f"no connection became free within {timeout:g} s (max_connections reached)"
+            ) from exc
+
+    def new_waiter(self) -> trio.Event:
+        return trio.Event()
+
+    def now(self) -> float:
+        return trio.current_time()
+
+
+@final
+class TrioTransport:
+    """Sends requests over HTTP/1.1 on trio, keeping connections alive in a pool.
+
+    Each request goes out exactly as given, plus `host` (and `content-length`
+    when it has a body); every status comes back as an `HttpResponse`;
+    redirects are not followed and nothing is retried, except one case: a
+    reused keep-alive connection that fails before a single request byte was
+    written is replaced by a fresh one, transparently.
+
+    Failures map to the transport exceptions, cause chained, and never to an
+    `ExceptionGroup` (no nursery is involved):
+
+    * `ConnectException`: provably not sent (refused, DNS, proxy refused,
+      transport closed); `TlsException` for a failed handshake or certificate.
+    * `TimeoutException`: connecting, a read or a write took longer than
+      `timeout`, the pool had no free connection within it, or the whole
+      request exceeded `deadline`.
+    * `ConnectionLostException`: the connection broke, or the answer was
+      malformed, truncated or over `max_response_bytes` / `max_header_bytes`,
+      after the request may have been sent.
+
+    A request cancelled mid-flight closes its connection; it is never reused.
+
+    Args:
+        max_connections: Connections open at once across all hosts; further
+            requests queue, first come first served.
+        max_keepalive_per_host: Idle connections kept per origin (None: up to
+            `max_connections`).
+        connect_timeout: Seconds to connect and handshake; None uses the
+            per-call `timeout`.
+        deadline: Seconds for a whole request; None for no overall limit.
+        verify: True verifies against certifi's CAs (the system's without
+            certifi); a str is a CA bundle path; an `ssl.SSLContext` is used as
+            is; False disables verification (never in production).
+        proxy: `http://host:port` of an HTTP proxy: absolute-form requests for
+            http, a CONNECT tunnel for https.
+        max_response_bytes: The largest response body accepted.
+        max_header_bytes: The largest response head accepted.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 10,
+        max_keepalive_per_host: int | None = None,
+        connect_timeout: float | None = None,
+        deadline: float | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        proxy: str | None = None,
+        max_response_bytes: int = 64 * 1024 * 1024,
+        max_header_bytes: int = 64 * 1024,
+    ) -> None:
+        self._options = Options(
+            max_connections=max_connections,
+            max_keepalive_per_host=max_keepalive_per_host,
+            connect_timeout=connect_timeout,
+            deadline=deadline,
+            verify=verify,
+            proxy=proxy,
+            max_response_bytes=max_response_bytes,
+            max_header_bytes=max_header_bytes,
+        )
+        self._engine = AsyncEngine(_TrioBackend(), self._options)
+
+    def __repr__(self) -> str:
+        pool = self._engine.pool
+        return (
+            f"TrioTransport({self._options.describe()}, "
+            f"open={pool.open_connections}, idle={pool.idle_connections})"
+        )
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open (or opening) right now."""
+        return self._engine.pool.open_connections
+
+    @property
+    def idle_connections(self) -> int:
+        """Open connections waiting in the pool."""
+        return self._engine.pool.idle_connections
+
+    async def handle_async_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:  # noqa: ASYNC109 - the transport protocol's signature
+        """Send `request` and return the whole answer, whatever its status.
+
+        Args:
+            request: The request to send exactly as given.
+            timeout: Seconds allowed to connect and for each read and write.
+
+        Raises:
+            TransportException: See the class documentation for which one.
+        """
+        return await self._engine.send(request, timeout)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep with `trio.sleep`."""
+        await trio.sleep(seconds)
+
+    async def aclose(self) -> None:
+        """Close every idle connection; later requests raise `ConnectException`."""
+        self._engine.close()
+        await trio.lowlevel.checkpoint()
+
+    async def __aenter__(self) -> TrioTransport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
