@@ -180,23 +180,27 @@ def _via_trio_asyncio(client: Any) -> Callable[[str], Any]:
 @contextmanager
 def asyncio_loop_thread() -> Any:
     """Run a plain asyncio event loop in a thread of its own."""
-    loop = asyncio.new_event_loop()
-    started = concurrent.futures.Future[None]()
+    started = concurrent.futures.Future[asyncio.AbstractEventLoop]()
 
     def run() -> None:
+        # A plain selector loop, made directly: once trio-asyncio is imported its
+        # loop policy would hand out trio-asyncio loops from new_event_loop().
+        loop = asyncio.SelectorEventLoop()
         asyncio.set_event_loop(loop)
-        loop.call_soon(started.set_result, None)
-        loop.run_forever()
+        loop.call_soon(started.set_result, loop)
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
 
     thread = threading.Thread(target=run, name="asyncio-loop", daemon=True)
     thread.start()
-    started.result(timeout=5)
+    loop = started.result(timeout=5)
     try:
         yield loop
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
-        loop.close()
 
 
 @asynccontextmanager

@@ -427,8 +427,9 @@ class Exchange:
                 return self._finish()
             elif event is h11.NEED_DATA:
                 return None
-            elif not isinstance(event, h11.InformationalResponse):  # 1xx answers are skipped
-                # ConnectionClosed (or PAUSED, which cannot happen before EndOfMessage).
+            elif not isinstance(event, h11.InformationalResponse):  # pragma: no cover
+                # 1xx answers are skipped. Anything else (ConnectionClosed, PAUSED) cannot
+                # come before EndOfMessage: h11 raises instead. Defensive only.
                 raise ConnectionLostException("the server closed the connection mid-answer")
 
     @property

@@ -55,7 +55,7 @@ class _RawStream(trio.abc.Stream):
         except OSError as exc:
             raise trio.BrokenResourceError(str(exc)) from exc
 
-    async def wait_send_all_might_not_block(self) -> None:
+    async def wait_send_all_might_not_block(self) -> None:  # pragma: no cover - unused
         await self.sock.wait_writable()
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes:
@@ -64,7 +64,7 @@ class _RawStream(trio.abc.Stream):
         except OSError as exc:
             raise trio.BrokenResourceError(str(exc)) from exc
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # pragma: no cover - the pool closes the socket itself
         self.sock.close()
         await trio.lowlevel.checkpoint()
 

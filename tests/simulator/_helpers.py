@@ -45,13 +45,17 @@ class Api:
     def call(self, method: str, path: str, body: object = None, **kwargs: Any) -> HttpResponse:
         return self.sim.handle(request(method, path, body, **kwargs))
 
-    def ok(self, method: str, path: str, body: object = None, *, status: int = 200, **kwargs: Any) -> Any:
+    def ok(
+        self, method: str, path: str, body: object = None, *, status: int = 200, **kwargs: Any
+    ) -> Any:
         response = self.call(method, path, body, **kwargs)
         assert response.status == status, (response.status, response.body)
         assert response.header("content-type") == "application/json"
         return json.loads(response.body)
 
-    def error(self, method: str, path: str, body: object = None, *, status: int = 400, **kwargs: Any) -> str:
+    def error(
+        self, method: str, path: str, body: object = None, *, status: int = 400, **kwargs: Any
+    ) -> str:
         """Assert an XMS error answer and return its code."""
         response = self.call(method, path, body, **kwargs)
         assert response.status == status, (response.status, response.body)

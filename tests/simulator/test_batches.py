@@ -87,11 +87,17 @@ def test_binary_batch_is_normalised() -> None:
     ("fields", "code"),
     [
         ({"type": "mt_binary", "body": "AAECAw=="}, "syntax_constraint_violation"),
-        ({"type": "mt_binary", "body": "not base64!", "udh": "00"}, "syntax_invalid_parameter_format"),
+        (
+            {"type": "mt_binary", "body": "not base64!", "udh": "00"},
+            "syntax_invalid_parameter_format",
+        ),
         ({"type": "mt_binary", "body": "AAE", "udh": "00"}, "syntax_invalid_parameter_format"),
         ({"type": "mt_binary", "body": "AA==", "udh": "0g"}, "syntax_invalid_parameter_format"),
         ({"type": "mt_binary", "body": "AA==", "udh": "000"}, "syntax_invalid_parameter_format"),
-        ({"type": "mt_binary", "body": "AA==", "udh": "00", "parameters": {}}, "syntax_constraint_violation"),
+        (
+            {"type": "mt_binary", "body": "AA==", "udh": "00", "parameters": {}},
+            "syntax_constraint_violation",
+        ),
         ({"type": "mt_binary", "body": "AA==", "udh": "00" * 140}, "syntax_constraint_violation"),
         ({"udh": "00"}, "syntax_constraint_violation"),
         ({"type": "mt_media"}, "syntax_constraint_violation"),
@@ -112,6 +118,7 @@ def test_binary_batch_is_normalised() -> None:
         ({"delivery_report": "sometimes"}, "syntax_constraint_violation"),
         ({"callback_url": "ftp://example.com"}, "syntax_invalid_parameter_format"),
         ({"callback_url": "http://"}, "syntax_invalid_parameter_format"),
+        ({"callback_url": "http://[::1"}, "syntax_invalid_parameter_format"),
         ({"callback_url": "https://e.com/" + "x" * 2048}, "syntax_constraint_violation"),
         ({"flash_message": "yes"}, "syntax_constraint_violation"),
         ({"feedback_enabled": 1}, "syntax_constraint_violation"),
@@ -130,7 +137,10 @@ def test_binary_batch_is_normalised() -> None:
         ({"parameters": {"k": {"nobody": "x"}}}, "syntax_invalid_parameter_format"),
         ({"parameters": {"k": {"default": 1}}}, "syntax_constraint_violation"),
         ({"parameters": {"k": {"default": "x" * 161}}}, "syntax_constraint_violation"),
-        ({"send_at": "2026-01-05T00:00:00Z", "expire_at": "2026-01-04T00:00:00Z"}, "syntax_constraint_violation"),
+        (
+            {"send_at": "2026-01-05T00:00:00Z", "expire_at": "2026-01-04T00:00:00Z"},
+            "syntax_constraint_violation",
+        ),
         ({"expire_at": "2025-12-31T00:00:00Z"}, "syntax_constraint_violation"),
         ({"client_reference": "x" * 2049}, "syntax_constraint_violation"),
     ],
@@ -173,8 +183,16 @@ def test_list_is_newest_first_and_paged() -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["page_size=0", "page_size=101", "page=-1", "page=abc", "page_size=1.5", "page=" + "9" * 30,
-     "start_date=yesterday", "end_date=2026-13-01"],
+    [
+        "page_size=0",
+        "page_size=101",
+        "page=-1",
+        "page=abc",
+        "page_size=1.5",
+        "page=" + "9" * 30,
+        "start_date=yesterday",
+        "end_date=2026-13-01",
+    ],
 )
 def test_bad_list_queries_are_400(query: str) -> None:
     api = Api()
@@ -202,6 +220,9 @@ def test_list_filters() -> None:
     assert listed("tags=nothing") == []
     assert listed("client_reference=ref-a") == [a["id"]]
     assert listed("tags=") == [c["id"], b["id"], a["id"]]
+    d = api.create(**{"from": "Acme"})
+    assert listed("from=Acme") == [d["id"]]
+    assert listed("from=acme") == []
 
 
 def test_list_date_window() -> None:
@@ -219,7 +240,9 @@ def test_list_date_window() -> None:
     assert listed("start_date=2026-01-01&end_date=2026-01-02T01:00:00Z") == [old["id"]]
     assert listed("start_date=2026-01-01&end_date=2026-01-01T00:00:00Z") == []  # exclusive
     assert listed("start_date=2025-12-31T19:00:00-05:00") == [new["id"], old["id"]]
-    assert listed("start_date=2025-12-31T23:00:00 00:00&end_date=2026-01-01T00:00:01Z") == [old["id"]]
+    assert listed("start_date=2025-12-31T23:00:00 00:00&end_date=2026-01-01T00:00:01Z") == [
+        old["id"]
+    ]
 
 
 def test_replace_keeps_id_and_created_at_and_restarts_delivery() -> None:
@@ -278,9 +301,18 @@ def test_update_three_states() -> None:
     unchanged = api.ok("POST", f"batches/{batch['id']}", {"type": "mt_text"})
     assert unchanged == batch | {"modified_at": "2026-01-01T00:01:00.000Z"}
     reset_keys = [
-        "from", "parameters", "send_at", "expire_at", "callback_url", "client_reference",
-        "feedback_enabled", "flash_message", "max_number_of_message_parts", "truncate_concat",
-        "from_ton", "from_npi",
+        "from",
+        "parameters",
+        "send_at",
+        "expire_at",
+        "callback_url",
+        "client_reference",
+        "feedback_enabled",
+        "flash_message",
+        "max_number_of_message_parts",
+        "truncate_concat",
+        "from_ton",
+        "from_npi",
     ]
     reset = api.ok(
         "POST",
@@ -349,7 +381,9 @@ def test_invalid_updates_are_400_and_change_nothing(body: dict[str, Any], code: 
 def test_binary_update() -> None:
     api = Api()
     batch = api.create(type="mt_binary", body="AAECAw==", udh="00")
-    updated = api.ok("POST", f"batches/{batch['id']}", {"type": "mt_binary", "body": "/w==", "udh": "FF"})
+    updated = api.ok(
+        "POST", f"batches/{batch['id']}", {"type": "mt_binary", "body": "/w==", "udh": "FF"}
+    )
     assert (updated["body"], updated["udh"]) == ("/w==", "ff")
     for body in ({"udh": None}, {"parameters": {"a": {"default": "x"}}}, {"type": "mt_text"}):
         assert api.error("POST", f"batches/{batch['id']}", body) == "syntax_constraint_violation"
@@ -359,7 +393,9 @@ def test_update_after_dispatch_or_cancel_is_403() -> None:
     api = Api()
     batch = api.create()
     api.sim.advance(0.999)
-    assert api.ok("POST", f"batches/{batch['id']}", {"body": "still queued"})["body"] == "still queued"
+    assert (
+        api.ok("POST", f"batches/{batch['id']}", {"body": "still queued"})["body"] == "still queued"
+    )
     api.sim.advance(1)  # the update re-queued it at 0.999 s; dispatch at 1.999 s
     code = api.error("POST", f"batches/{batch['id']}", {"body": "late"}, status=403)
     assert code == "batch_already_dispatched"
@@ -380,7 +416,12 @@ def test_cancel() -> None:
     api.sim.advance(7200)
     report = api.report(batch["id"], "type=full")
     assert report["statuses"] == [
-        {"code": 407, "status": "Cancelled", "count": 2, "recipients": ["+46700000001", "+46700000002"]}
+        {
+            "code": 407,
+            "status": "Cancelled",
+            "count": 2,
+            "recipients": ["+46700000001", "+46700000002"],
+        }
     ]
     rdr = api.recipient(batch["id"], "+46700000001")
     assert (rdr["status"], rdr["code"], rdr["at"]) == ("Cancelled", 407, "2026-01-01T00:01:00.000Z")
@@ -401,16 +442,15 @@ def test_cancel_after_dispatch_changes_no_delivery() -> None:
 @pytest.mark.parametrize("resource", ["batches", "groups"])
 def test_tags(resource: str) -> None:
     api = Api()
-    if resource == "batches":
-        item = api.create(tags=["one"])
-    else:
-        item = api.group(tags=["one"])
+    item = api.create(tags=["one"]) if resource == "batches" else api.group(tags=["one"])
     path = f"{resource}/{item['id']}/tags"
     assert api.ok("GET", path) == {"tags": ["one"]}
     assert api.ok("PUT", path, {"tags": ["b", "a", "b"]}) == {"tags": ["b", "a"]}
     assert api.ok("PUT", path, {"tags": []}) == {"tags": []}
     assert api.ok("POST", path, {"add": ["x", "y"], "remove": []}) == {"tags": ["x", "y"]}
-    assert api.ok("POST", path, {"add": ["z", "q"], "remove": ["x", "q", "nope"]}) == {"tags": ["y", "z"]}
+    assert api.ok("POST", path, {"add": ["z", "q"], "remove": ["x", "q", "nope"]}) == {
+        "tags": ["y", "z"]
+    }
     assert api.ok("POST", path, {"remove": ["y"]}) == {"tags": ["z"]}
     assert api.ok("POST", path, {"add": None}) == {"tags": ["z"]}
     assert api.ok("GET", path) == {"tags": ["z"]}
@@ -421,3 +461,14 @@ def test_tags(resource: str) -> None:
     assert api.status("PUT", f"{resource}/nope/tags", {"tags": []}) == 404
     listed = api.ok("GET", resource, query="tags=z")
     assert [x["id"] for x in listed[resource]] == [item["id"]]
+
+
+def test_update_cannot_exceed_1000_recipients() -> None:
+    api = Api()
+    batch = api.create(to=[f"+4670{i:07d}" for i in range(600)])
+    more = [f"+4671{i:07d}" for i in range(401)]
+    assert (
+        api.error("POST", f"batches/{batch['id']}", {"to_add": more})
+        == "syntax_constraint_violation"
+    )
+    assert api.ok("POST", f"batches/{batch['id']}", {"to_add": more[:400]})["to"][-1] == more[399]

@@ -28,13 +28,21 @@ def test_a_recipient_goes_queued_dispatched_delivered() -> None:
     }
     api.sim.advance(1)
     second = api.recipient(batch["id"], A)
-    assert (second["status"], second["code"], second["at"]) == ("Dispatched", 401, "2026-01-01T00:00:01.000Z")
+    assert (second["status"], second["code"], second["at"]) == (
+        "Dispatched",
+        401,
+        "2026-01-01T00:00:01.000Z",
+    )
     assert "operator_status_at" not in second
     api.sim.advance(1.999)
     assert api.recipient(batch["id"], A)["status"] == "Dispatched"
     api.sim.advance(0.001)
     third = api.recipient(batch["id"], A)
-    assert (third["status"], third["code"], third["at"]) == ("Delivered", 0, "2026-01-01T00:00:03.000Z")
+    assert (third["status"], third["code"], third["at"]) == (
+        "Delivered",
+        0,
+        "2026-01-01T00:00:03.000Z",
+    )
     assert third["operator_status_at"] == "2026-01-01T00:00:03.000Z"
 
 
@@ -76,7 +84,11 @@ def test_fail_and_expire_recipients() -> None:
     api.sim.advance(1)
     assert api.recipient(batch["id"], B)["status"] == "Dispatched"
     api.sim.advance(2)
-    assert statuses(api.report(batch["id"])) == [(11, "Failed", 1), (99, "Failed", 1), (406, "Expired", 1)]
+    assert statuses(api.report(batch["id"])) == [
+        (11, "Failed", 1),
+        (99, "Failed", 1),
+        (406, "Expired", 1),
+    ]
     failed = api.recipient(batch["id"], B)
     assert (failed["status"], failed["code"], failed["operator_status_at"]) == (
         "Failed",
@@ -116,11 +128,17 @@ def test_summary_and_full_reports_with_filters() -> None:
         {"code": 11, "status": "Failed", "count": 1, "recipients": [B]},
     ]
     assert statuses(api.report(batch["id"], "status=Failed")) == [(11, "Failed", 1)]
-    assert statuses(api.report(batch["id"], "status=failed%2CDelivered")) == [(0, "Delivered", 2), (11, "Failed", 1)]
+    assert statuses(api.report(batch["id"], "status=failed%2CDelivered")) == [
+        (0, "Delivered", 2),
+        (11, "Failed", 1),
+    ]
     assert statuses(api.report(batch["id"], "code=0")) == [(0, "Delivered", 2)]
     assert statuses(api.report(batch["id"], "code=11%2C400")) == [(11, "Failed", 1)]
     assert statuses(api.report(batch["id"], "status=Queued")) == []
-    assert statuses(api.report(batch["id"], "client_reference=ref")) == [(0, "Delivered", 2), (11, "Failed", 1)]
+    assert statuses(api.report(batch["id"], "client_reference=ref")) == [
+        (0, "Delivered", 2),
+        (11, "Failed", 1),
+    ]
     assert statuses(api.report(batch["id"], "client_reference=other")) == []
     assert api.status("GET", f"batches/{batch['id']}/delivery_report", query="type=bogus") == 404
     assert api.error("GET", f"batches/{batch['id']}/delivery_report", query="code=x") == (
@@ -166,10 +184,16 @@ def test_unmatched_parameter_and_parts_limit_abort() -> None:
         max_number_of_message_parts=1,
     )
     api.sim.advance(5)
-    assert statuses(api.report(batch["id"])) == [(0, "Delivered", 1), (405, "Aborted", 1), (411, "Aborted", 1)]
+    assert statuses(api.report(batch["id"])) == [
+        (0, "Delivered", 1),
+        (405, "Aborted", 1),
+        (411, "Aborted", 1),
+    ]
     assert api.recipient(batch["id"], A)["number_of_message_parts"] == 1
     assert api.recipient(batch["id"], B)["number_of_message_parts"] == 2
-    truncated = api.create(to=[A], body="x" * 500, max_number_of_message_parts=1, truncate_concat=True)
+    truncated = api.create(
+        to=[A], body="x" * 500, max_number_of_message_parts=1, truncate_concat=True
+    )
     api.sim.advance(5)
     rdr = api.recipient(truncated["id"], A)
     assert (rdr["status"], rdr["number_of_message_parts"]) == ("Delivered", 1)
@@ -195,7 +219,10 @@ def test_list_delivery_reports() -> None:
     assert [r["recipient"] for r in everything] == [C, A, B]  # newest first
 
     def recipients(query: str) -> list[str]:
-        return [r["recipient"] for r in api.ok("GET", "delivery_reports", query=query)["delivery_reports"]]
+        return [
+            r["recipient"]
+            for r in api.ok("GET", "delivery_reports", query=query)["delivery_reports"]
+        ]
 
     assert recipients("status=Failed") == [B]
     assert recipients("code=0") == [C, A]
@@ -214,15 +241,27 @@ def test_delivery_feedback() -> None:
     enabled = api.create(to=[A, B], feedback_enabled=True)
     response = api.call("POST", f"batches/{enabled['id']}/delivery_feedback", {"recipients": [A]})
     assert (response.status, response.body, response.header("content-type")) == (202, b"", None)
-    assert api.status("POST", f"batches/{enabled['id']}/delivery_feedback", {"recipients": []}) == 202
+    assert (
+        api.status("POST", f"batches/{enabled['id']}/delivery_feedback", {"recipients": []}) == 202
+    )
     path = f"batches/{enabled['id']}/delivery_feedback"
     assert api.error("POST", path, {}) == "syntax_constraint_violation"
     assert api.error("POST", path, {"recipients": None}) == "syntax_constraint_violation"
     assert api.error("POST", path, {"recipients": A}) == "syntax_constraint_violation"
     assert api.error("POST", path, {"recipients": ["nope"]}) == "syntax_invalid_parameter_format"
-    assert api.error("POST", path, raw=b"[]", headers=(("authorization", "Bearer token"), ("content-type", "application/json"))) == "syntax_invalid_json"
+    assert (
+        api.error(
+            "POST",
+            path,
+            raw=b"[]",
+            headers=(("authorization", "Bearer token"), ("content-type", "application/json")),
+        )
+        == "syntax_invalid_json"
+    )
     plain = api.create(to=[A])
-    code = api.error("POST", f"batches/{plain['id']}/delivery_feedback", {"recipients": [A]}, status=403)
+    code = api.error(
+        "POST", f"batches/{plain['id']}/delivery_feedback", {"recipients": [A]}, status=403
+    )
     assert code == "feedback_not_enabled"
     assert api.status("POST", "batches/nope/delivery_feedback", {"recipients": []}) == 404
 
@@ -238,7 +277,9 @@ def test_groups_in_to_are_expanded_at_send_time() -> None:
     api.ok("POST", f"groups/{group['id']}", {"remove": [A, C]})  # too late: already sent
     api.sim.advance(10)
     full = api.report(batch["id"], "type=full")
-    assert full["statuses"] == [{"code": 0, "status": "Delivered", "count": 3, "recipients": [A, C, B]}]
+    assert full["statuses"] == [
+        {"code": 0, "status": "Delivered", "count": 3, "recipients": [A, C, B]}
+    ]
     assert api.recipient(batch["id"], C)["status"] == "Delivered"
 
 
@@ -255,7 +296,10 @@ def test_child_groups_are_expanded_and_deleted_groups_count_as_empty() -> None:
     api.call("DELETE", f"groups/{doomed['id']}")
     api.sim.advance(86400)
     assert api.report(scheduled["id"])["total_message_count"] == 1
-    assert api.error("POST", "batches", {"to": [doomed["id"]], "body": "x"}, status=403) == "unknown_group"
+    assert (
+        api.error("POST", "batches", {"to": [doomed["id"]], "body": "x"}, status=403)
+        == "unknown_group"
+    )
     later = api.create(to=[A], send_at="2026-02-01T00:00:00Z")
     code = api.error("POST", f"batches/{later['id']}", {"to_add": [doomed["id"]]}, status=403)
     assert code == "unknown_group"
@@ -288,7 +332,9 @@ def _bodies(sim: Simulator) -> list[dict[str, Any]]:
 
 def test_per_recipient_callbacks_report_every_change_once() -> None:
     api = Api()
-    batch = api.create(to=[A, B], delivery_report="per_recipient", callback_url="https://example.com/cb")
+    batch = api.create(
+        to=[A, B], delivery_report="per_recipient", callback_url="https://example.com/cb"
+    )
     api.sim.fail_recipient(batch["id"], B)
     assert _bodies(api.sim) == []
     api.sim.advance(1)
@@ -313,7 +359,9 @@ def test_per_recipient_callbacks_report_every_change_once() -> None:
 
 def test_per_recipient_callbacks_catch_up_in_time_order() -> None:
     api = Api()
-    batch = api.create(to=[A], delivery_report="per_recipient", callback_url="https://example.com/cb")
+    batch = api.create(
+        to=[A], delivery_report="per_recipient", callback_url="https://example.com/cb"
+    )
     api.sim.advance(60)
     assert [(c["status"], c["at"]) for c in _bodies(api.sim)] == [
         ("Dispatched", "2026-01-01T00:00:01.000Z"),
@@ -377,15 +425,23 @@ def test_no_callbacks_without_url_or_report() -> None:
 def test_cancel_and_replace_callbacks() -> None:
     api = Api()
     batch = api.create(
-        to=[A], delivery_report="per_recipient", callback_url="https://example.com/cb",
+        to=[A],
+        delivery_report="per_recipient",
+        callback_url="https://example.com/cb",
         send_at="2026-01-01T01:00:00Z",
     )
     api.call("DELETE", f"batches/{batch['id']}")
     assert [(c["status"], c["code"]) for c in _bodies(api.sim)] == [("Cancelled", 407)]
-    api.ok("PUT", f"batches/{batch['id']}", {
-        "to": [A], "body": "again", "delivery_report": "per_recipient",
-        "callback_url": "https://example.com/cb",
-    })
+    api.ok(
+        "PUT",
+        f"batches/{batch['id']}",
+        {
+            "to": [A],
+            "body": "again",
+            "delivery_report": "per_recipient",
+            "callback_url": "https://example.com/cb",
+        },
+    )
     api.sim.advance(3)
     assert [c["status"] for c in _bodies(api.sim)] == ["Dispatched", "Delivered"]
 
@@ -393,7 +449,11 @@ def test_cancel_and_replace_callbacks() -> None:
 def test_update_can_switch_callbacks_on() -> None:
     api = Api()
     batch = api.create(to=[A], send_at="2026-01-01T00:01:00Z")
-    api.ok("POST", f"batches/{batch['id']}", {"delivery_report": "summary", "callback_url": "https://example.com/cb"})
+    api.ok(
+        "POST",
+        f"batches/{batch['id']}",
+        {"delivery_report": "summary", "callback_url": "https://example.com/cb"},
+    )
     api.sim.advance(120)
     assert [c["type"] for c in _bodies(api.sim)] == ["delivery_report_sms"]
 
@@ -412,8 +472,25 @@ def test_callbacks_advance_lazily_on_any_clock() -> None:
 def test_callbacks_of_several_batches_are_ordered_by_time() -> None:
     clock = ManualClock()
     api = Api(clock=clock)
-    first = api.create(to=[A], delivery_report="per_recipient_final", callback_url="https://example.com/cb",
-                       send_at="2026-01-01T00:00:10Z")
-    second = api.create(to=[B], delivery_report="per_recipient_final", callback_url="https://example.com/cb")
+    first = api.create(
+        to=[A],
+        delivery_report="per_recipient_final",
+        callback_url="https://example.com/cb",
+        send_at="2026-01-01T00:00:10Z",
+    )
+    second = api.create(
+        to=[B], delivery_report="per_recipient_final", callback_url="https://example.com/cb"
+    )
     clock.advance(100)
     assert [c["batch_id"] for c in _bodies(api.sim)] == [second["id"], first["id"]]
+
+
+def test_a_late_cancel_queues_no_second_batch_callback() -> None:
+    api = Api()
+    batch = api.create(to=[A], delivery_report="summary", callback_url="https://example.com/cb")
+    api.sim.advance(10)
+    assert len(_bodies(api.sim)) == 1
+    api.call("DELETE", f"batches/{batch['id']}")
+    api.sim.advance(10)
+    assert _bodies(api.sim) == []
+    assert api.recipient(batch["id"], A)["status"] == "Delivered"

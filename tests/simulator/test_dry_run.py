@@ -28,8 +28,8 @@ def dry_run(api: Api, body: dict[str, Any], query: str = "per_recipient=true") -
 def test_the_gsm_tables_are_complete() -> None:
     assert len(BASIC) == 127
     assert len(EXTENSION) == 10
-    assert text.GSM_BASIC == frozenset(BASIC)
-    assert text.GSM_EXTENSION == frozenset(EXTENSION)
+    assert frozenset(BASIC) == text.GSM_BASIC
+    assert frozenset(EXTENSION) == text.GSM_EXTENSION
     assert text.is_gsm(BASIC + EXTENSION)
     for outside in ("`", "\x1b", "ç", "á", "€\u0301", "😀", "Ж", "\t"):
         assert not text.is_gsm(outside), outside
@@ -85,7 +85,10 @@ def test_templates_are_expanded_per_recipient() -> None:
     }
     result = dry_run(api, body)
     assert result["number_of_recipients"] == 3
-    assert [(r["recipient"], r["body"], r["encoding"], r["number_of_parts"]) for r in result["per_recipient"]] == [
+    assert [
+        (r["recipient"], r["body"], r["encoding"], r["number_of_parts"])
+        for r in result["per_recipient"]
+    ] == [
         (A, "Hi Ann, hej ${unknown}", "text", 1),
         (B, "Hi friend, " + "Ж" * 70 + " ${unknown}", "unicode", 2),
         ("+46700000003", "Hi friend, ${greeting} ${unknown}", "text", 1),
@@ -117,15 +120,28 @@ def test_per_recipient_only_when_asked_and_limited() -> None:
 def test_dry_run_validates_like_create() -> None:
     api = Api()
     assert api.error("POST", "batches/dry_run", {"to": [A]}) == "syntax_constraint_violation"
-    assert api.error("POST", "batches/dry_run", {"to": ["x"], "body": "x"}) == "syntax_invalid_parameter_format"
-    assert api.error("POST", "batches/dry_run", raw=b"nope", headers=(("authorization", "Bearer token"), ("content-type", "application/json"))) == "syntax_invalid_json"
+    assert (
+        api.error("POST", "batches/dry_run", {"to": ["x"], "body": "x"})
+        == "syntax_invalid_parameter_format"
+    )
+    assert (
+        api.error(
+            "POST",
+            "batches/dry_run",
+            raw=b"nope",
+            headers=(("authorization", "Bearer token"), ("content-type", "application/json")),
+        )
+        == "syntax_invalid_json"
+    )
 
 
 def test_dry_run_expands_groups_and_truncates() -> None:
     api = Api()
     group = api.group(members=[B, A])
     result = dry_run(api, {"to": [A, group["id"]], "body": "x" * 400, "truncate_concat": True})
-    assert [(r["recipient"], r["number_of_parts"], len(r["body"])) for r in result["per_recipient"]] == [
+    assert [
+        (r["recipient"], r["number_of_parts"], len(r["body"])) for r in result["per_recipient"]
+    ] == [
         (A, 1, 160),
         (B, 1, 160),
     ]
@@ -136,8 +152,15 @@ def test_dry_run_expands_groups_and_truncates() -> None:
 
 @pytest.mark.parametrize(
     ("size", "udh", "parts"),
-    [(0, b"", 1), (140, b"", 1), (141, b"", 2), (134 * 3, b"", 3), (134 * 3 + 1, b"", 4),
-     (134, b"\x05\x00\x03\x01\x02\x01", 1), (135, b"\x00\x00\x00\x00\x00\x00", 2)],
+    [
+        (0, b"", 1),
+        (140, b"", 1),
+        (141, b"", 2),
+        (134 * 3, b"", 3),
+        (134 * 3 + 1, b"", 4),
+        (134, b"\x05\x00\x03\x01\x02\x01", 1),
+        (135, b"\x00\x00\x00\x00\x00\x00", 2),
+    ],
 )
 def test_binary_parts(size: int, udh: bytes, parts: int) -> None:
     body = {

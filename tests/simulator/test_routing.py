@@ -170,7 +170,9 @@ def test_bodies_that_are_not_json_objects_are_400_invalid_json(raw: bytes | None
 )
 def test_any_base_path_works(base: str) -> None:
     api = Api()
-    created = api.ok("POST", "batches", {"to": ["+46701234567"], "body": "x"}, status=201, base=base)
+    created = api.ok(
+        "POST", "batches", {"to": ["+46701234567"], "body": "x"}, status=201, base=base
+    )
     assert api.ok("GET", f"batches/{created['id']}", base=base) == created
 
 
@@ -199,7 +201,10 @@ def test_ids_are_url_safe_unique_and_deterministic() -> None:
         api = Api(seed=seed)
         out = [api.create()["id"] for _ in range(20)]
         out += [api.group()["id"] for _ in range(20)]
-        out += [api.sim.inject_inbound(sender="+46701234567", recipient="12345", body="x") for _ in range(5)]
+        out += [
+            api.sim.inject_inbound(sender="+46701234567", recipient="12345", body="x")
+            for _ in range(5)
+        ]
         return out
 
     first = ids(0)
@@ -235,9 +240,9 @@ def test_timestamps_accept_iso_8601_and_answer_utc_millis(given: str, stored: st
     ["", "tomorrow", "2026-13-01", "2026-01-02T25:00Z", "2026-01-02T10:00+24:00", "0001-01-01", 5],
 )
 def test_malformed_timestamps_are_400(given: object) -> None:
-    assert Api().error("POST", "batches", {"to": ["+46701234567"], "body": "x", "send_at": given}) == (
-        "syntax_constraint_violation"
-    )
+    assert Api().error(
+        "POST", "batches", {"to": ["+46701234567"], "body": "x", "send_at": given}
+    ) == ("syntax_constraint_violation")
 
 
 def test_clock_readings_are_truncated_to_milliseconds() -> None:
@@ -249,3 +254,25 @@ def test_clock_readings_are_truncated_to_milliseconds() -> None:
 def test_a_naive_clock_is_read_as_utc() -> None:
     sim = Simulator(clock=lambda: datetime(2026, 3, 1, 8))  # noqa: DTZ001 - the point of the test
     assert Api(sim).create()["created_at"] == "2026-03-01T08:00:00.000Z"
+
+
+def test_a_bug_answers_500_instead_of_raising() -> None:
+    readings = [datetime(2026, 1, 1, tzinfo=UTC)]
+
+    def clock() -> datetime:
+        if not readings:
+            raise RuntimeError("broken clock")
+        return readings.pop()
+
+    sim = Simulator(clock=clock)
+    response = sim.handle(request("GET", "batches"))
+    assert response.status == 500
+    assert json.loads(response.body)["code"] == "internal_error"
+
+
+def test_reprs_show_no_token() -> None:
+    sim = Simulator(token="very-secret")
+    Api(sim).call("GET", "batches")
+    assert "very-secret" not in repr(sim)
+    assert repr(sim) == "Simulator(service_plan_id='plan', batches=0, groups=0, inbounds=0)"
+    assert repr(ManualClock()) == "ManualClock(2026-01-01T00:00:00+00:00)"

@@ -10,6 +10,7 @@ path (absolute-form targets included) and records what it saw:
     /http10        an HTTP/1.0 answer delimited by closing the connection
     /close         200 with `connection: close`, then closes
     /idle-close    200 keep-alive, then closes the connection (an idle timeout)
+    /idle-reset    the same, but the close resets the connection (RST)
     /hang          never answers
     /slow?d=S      answers /cl after S seconds
     /mid-body      promises 100 bytes, sends 10, closes
@@ -26,10 +27,12 @@ import contextlib
 import select
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import final
 from urllib.parse import parse_qs, urlsplit
 
 import h11
@@ -82,6 +85,7 @@ def _answer(body: bytes = b"hello", *, status: int = 200, extra: bytes = b"") ->
     return head.encode() + extra + b"\r\n" + body
 
 
+@final
 class Server:
     """A threaded HTTP/1.1 test server on 127.0.0.1 (TLS when given a context)."""
 
@@ -110,12 +114,12 @@ class Server:
 
     def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
+        self._acceptor.join(5)
         self._listener.close()
         with self._lock:
             for sock in list(self._sockets):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-        self._acceptor.join(5)
         for thread in list(self._threads):
             thread.join(5)
 
@@ -123,6 +127,11 @@ class Server:
         """Block until the server has closed `count` connections itself."""
         with self._lock:
             assert self._lock.wait_for(lambda: self.closed_by_server >= count, timeout)
+
+    def wait_requests(self, count: int, timeout: float = 2.0) -> None:
+        """Block until the server has received `count` requests."""
+        with self._lock:
+            assert self._lock.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def wait_disconnected(self, timeout: float = 2.0) -> None:
         """Block until no connection is open (the client closed its side)."""
@@ -172,6 +181,7 @@ class Server:
                     )
                     with self._lock:
                         self.requests.append(seen)
+                        self._lock.notify_all()
                     if not self._reply(conn, seen):
                         closed_here = True
                         return
@@ -185,7 +195,7 @@ class Server:
                 self.closed_by_server += closed_here
                 self._lock.notify_all()
 
-    def _reply(self, conn: socket.socket, seen: Seen) -> bool:  # noqa: PLR0911 - one branch per path
+    def _reply(self, conn: socket.socket, seen: Seen) -> bool:  # noqa: PLR0911, PLR0912 - one branch per path
         """Answer `seen`; False to close the connection afterwards."""
         parts = urlsplit(seen.target)
         path, query = parts.path, parse_qs(parts.query)
@@ -207,6 +217,10 @@ class Server:
             return False
         elif path == "/idle-close":
             conn.sendall(_answer())
+            return False
+        elif path == "/idle-reset":
+            conn.sendall(_answer())
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return False
         elif path == "/hang":
             pass
@@ -230,6 +244,7 @@ class Server:
         return True
 
 
+@final
 @dataclass
 class Proxy:
     """A threaded HTTP proxy for CONNECT only: tunnels to 127.0.0.1 targets, refuses others."""
@@ -252,12 +267,9 @@ class Proxy:
 
     def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
-        self._listener.close()
-        for sock in self._sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
         for thread in self._threads:
             thread.join(5)
+        self._listener.close()
         for sock in self._sockets:
             sock.close()
 

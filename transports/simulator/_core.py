@@ -305,7 +305,11 @@ class Simulator:
         return len(self._store.batches)
 
     def batch(self, batch_id: str) -> dict[str, object]:
-        """Return a copy of the batch's JSON, as GET /batches/{id} answers it."""
+        """Return a copy of the batch's JSON, as GET /batches/{id} answers it.
+
+        Raises:
+            KeyError: No batch has this id.
+        """
         return _batches.render_batch(self._store.batches[batch_id])
 
     def batches(self) -> list[dict[str, object]]:
@@ -313,7 +317,11 @@ class Simulator:
         return [_batches.render_batch(b) for b in self._store.batches.values()]
 
     def group(self, group_id: str) -> dict[str, object]:
-        """Return a copy of the group's JSON plus its `members` and `tags`."""
+        """Return a copy of the group's JSON plus its `members` and `tags`.
+
+        Raises:
+            KeyError: No (undeleted) group has this id.
+        """
         group = self._store.groups[group_id]
         return _groups.render_group(group) | {
             "members": list(group.members),

@@ -152,7 +152,9 @@ def timeline(store: Store, batch: Batch, digits: str) -> list[Event]:
         return [queued, Event("Cancelled", CANCELLED_CODE, cancel)]
     if expire <= dispatch:
         return [queued, Event("Expired", EXPIRED_CODE, expire)]
-    problem = message_for(spec, digits).problem
+    # Only templates and a parts limit can abort a message; skip the counting otherwise.
+    needs_check = spec.parameters or spec.max_number_of_message_parts is not None
+    problem = message_for(spec, digits).problem if needs_check else None
     if problem is not None:
         return [queued, Event("Aborted", problem, dispatch)]
     dispatched = Event("Dispatched", 401, dispatch)

@@ -37,6 +37,9 @@ def inject(
     for name, value in (("sender", sender), ("recipient", recipient)):
         if not value:
             raise ValueError(f"{name}: expected a non-empty str")
+    for field in (sender, recipient, body, keyword, operator_id, client_reference):
+        if isinstance(field, str):
+            field.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
     if isinstance(body, str):
         kind, content, header = "mo_text", body, None
     elif isinstance(body, bytes):

@@ -314,11 +314,7 @@ class Query:
 
     def __init__(self, raw: str) -> None:
         self._values: dict[str, str] = {}
-        try:
-            pairs = parse_qsl(raw, keep_blank_values=True)
-        except ValueError:
-            bad("the query string is malformed")
-        for name, value in pairs:
+        for name, value in parse_qsl(raw, keep_blank_values=True):
             old = self._values.get(name)
             self._values[name] = value if old is None else f"{old},{value}"
 
