@@ -21,6 +21,7 @@ from xms_core._batch_commands import (
     UpdateBatchTags,
 )
 from xms_core._batches import MAX_RECIPIENTS
+from xms_core._callbacks import Callback, parse_callback
 from xms_core._command import Command, classify
 from xms_core._delivery_reports import (
     FetchDeliveryReport,
@@ -80,6 +81,7 @@ __all__ = [
     "USER_AGENT",
     "US_ENDPOINT",
     "ApiException",
+    "Callback",
     "CancelBatch",
     "Command",
     "ConnectException",
@@ -126,4 +128,5 @@ __all__ = [
     "__version__",
     "classify",
     "has_next_page",
+    "parse_callback",
 ]

@@ -72,9 +72,7 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 # --------------------------------------------------------------------------- strategies
 
 msisdns = st.from_regex(r"\+?[1-9][0-9]{4,14}", fullmatch=True)
-lines = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12
-)
+lines = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12)
 texts = st.text(max_size=30)
 offsets = st.integers(min_value=-23 * 60, max_value=23 * 60).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
@@ -203,9 +201,7 @@ def test_groups_round_trip_through_a_server_echo(group: GroupCreate, created: da
     request = command.build_request(SETTINGS)
     assert request.body is not None
     sent = json.loads(request.body)
-    echo = {
-        key: value for key, value in sent.items() if key not in {"members", "tags"}
-    } | {
+    echo = {key: value for key, value in sent.items() if key not in {"members", "tags"}} | {
         "id": "g1",
         "size": len(group.members),
         "created_at": write_time(created),
@@ -259,6 +255,7 @@ def test_auto_update_rules_round_trip_through_an_update(rule: GroupAutoUpdate) -
     kind=st.sampled_from(["recipient_delivery_report_sms", "recipient_delivery_report_mms"]),
 )
 def test_recipient_reports_decode_what_was_generated(
+    *,
     batch_id: str,
     recipient: str,
     code: int,
@@ -361,6 +358,7 @@ def test_batch_reports_decode_what_was_generated(
     ),
 )
 def test_inbound_messages_decode_what_was_generated(
+    *,
     message_id: str,
     sender: str,
     recipient: str,
@@ -480,8 +478,10 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=6)
+    ),
     max_leaves=25,
 )
 FIXTURES = [json.loads(path.read_bytes()) for path in sorted(DATA.glob("*.json"))]
@@ -506,6 +506,17 @@ def test_decoders_raise_only_api_exceptions_for_any_json(status: int, value: obj
     _feed(_answer(value, status))
 
 
+_MISSING = object()
+
+
+def _child(container: object, step: str | int) -> object:
+    if isinstance(container, dict) and isinstance(step, str):
+        return container.get(step, _MISSING)
+    if isinstance(container, list) and isinstance(step, int) and step < len(container):
+        return container[step]
+    return _MISSING
+
+
 @FUZZ
 @given(
     fixture=st.sampled_from(FIXTURES),
@@ -519,15 +530,11 @@ def test_decoders_raise_only_api_exceptions_for_damaged_answers(
     damaged = json.loads(json.dumps(fixture))
     target: Any = damaged
     for step in path[:-1]:
-        if isinstance(target, dict) and isinstance(step, str) and isinstance(target.get(step), (dict, list)):
-            target = target[step]
-        elif isinstance(target, list) and isinstance(step, int) and step < len(target):
-            target = target[step]
-    last = path[-1]
-    if isinstance(target, dict) and isinstance(last, str):
-        target[last] = value
-    elif isinstance(target, list) and isinstance(last, int) and last < len(target):
-        target[last] = value
-    else:
+        inner = _child(target, step)
+        if isinstance(inner, (dict, list)):
+            target = inner
+    if _child(target, path[-1]) is _MISSING and not isinstance(target, dict):
         damaged = value
+    else:
+        target[path[-1]] = value
     _feed(_answer(damaged, status))

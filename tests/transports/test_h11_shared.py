@@ -1,5 +1,8 @@
 """The shared h11 code without sockets: routing, the exchange, the tunnel, the pool, the engine."""
 
+# The fakes implement the engine's stream protocol, which takes one timeout per step.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import contextlib
@@ -9,11 +12,20 @@ from collections import deque
 from typing import Any
 
 import pytest
+import trio
 from hypothesis import given
 from hypothesis import strategies as st
 
 from transports._h11 import Exchange, Options, Proxy, Router, Tunnel, ssl_context
-from transports._pool import Connection, NothingSent, Pool, SyncEngine, Ticket, fd_readable
+from transports._pool import (
+    AsyncEngine,
+    Connection,
+    NothingSent,
+    Pool,
+    SyncEngine,
+    Ticket,
+    fd_readable,
+)
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
     ConnectException,
@@ -621,3 +633,106 @@ def test_engine_only_raises_transport_exceptions_for_bad_requests() -> None:
         subject.send(bad, 1)
     assert backend.opened[0].closed
     assert subject.pool.open_connections == 0
+
+
+# The async engine is the sync one's twin: the same scripts, awaited
+
+
+class AsyncFakeStream:
+    def __init__(self, inner: FakeStream) -> None:
+        self.inner = inner
+
+    def is_readable(self) -> bool:
+        return self.inner.is_readable()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def send_all(self, data: bytes, timeout: float) -> None:
+        self.inner.send_all(data, timeout)
+
+    async def receive_some(self, timeout: float) -> bytes:
+        return self.inner.receive_some(timeout)
+
+
+class AsyncFakeBackend:
+    def __init__(self, sync: FakeBackend) -> None:
+        self.sync = sync
+
+    async def open_tcp(self, host: str, port: int, timeout: float) -> AsyncFakeStream:
+        return AsyncFakeStream(self.sync.open_tcp(host, port, timeout))
+
+    async def start_tls(
+        self, stream: AsyncFakeStream, context: ssl.SSLContext, hostname: str, timeout: float
+    ) -> AsyncFakeStream:
+        return stream
+
+    async def wait(self, waiter: trio.Event, timeout: float) -> None:
+        with trio.fail_after(timeout):
+            await waiter.wait()
+
+    def new_waiter(self) -> trio.Event:
+        return trio.Event()
+
+    def now(self) -> float:
+        return trio.current_time()
+
+
+def async_engine(**overrides: Any) -> tuple[AsyncEngine[AsyncFakeStream, trio.Event], FakeBackend]:
+    backend = FakeBackend()
+    return AsyncEngine(AsyncFakeBackend(backend), options(**overrides)), backend
+
+
+async def test_async_engine_retries_once_then_gives_up() -> None:
+    subject, backend = async_engine()
+    assert (await subject.send(GET, 1)).body == b"ok"
+    backend.opened[0].sends.append(NothingSent("reset"))
+    assert (await subject.send(GET, 1)).body == b"ok"  # retried on a fresh connection
+    backend.opened[1].sends.append(NothingSent("reset"))
+    retry = FakeStream("retry")
+    retry.sends.append(NothingSent("reset again"))
+    backend.streams.append(retry)
+    with pytest.raises(ConnectException, match="could not be sent"):
+        await subject.send(GET, 1)
+    assert len(backend.opened) == 3
+    assert subject.pool.open_connections == 0
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        ("send", "could not be sent"),
+        (ConnectionLostException("reset"), "proxy connection broke"),
+    ],
+)
+async def test_async_engine_tunnel_failures(failure: object, message: str) -> None:
+    subject, backend = async_engine(proxy="http://proxy:3128")
+    stream = FakeStream("proxy")
+    if failure == "send":
+        stream.sends.append(NothingSent("reset"))
+    else:
+        stream.reads.append(failure)  # type: ignore[arg-type]
+    backend.streams.append(stream)
+    with pytest.raises(ConnectException, match=message):
+        await subject.send(HttpRequest(method="GET", url="https://origin/"), 1)
+    assert stream.closed
+    assert subject.pool.open_connections == 0
+
+
+async def test_async_engine_cancelled_mid_flight_discards() -> None:
+    subject, backend = async_engine()
+    await subject.send(GET, 1)
+
+    class Hanging(AsyncFakeStream):
+        async def receive_some(self, timeout: float) -> bytes:
+            await trio.sleep_forever()
+            raise AssertionError
+
+    conn = subject.pool.checkout(KEY, fresh=False)
+    assert isinstance(conn, Connection)
+    conn.stream = Hanging(conn.stream.inner)
+    subject.pool.release(conn, reusable=True)
+    with trio.move_on_after(0.01):
+        await subject.send(GET, 1)
+    assert backend.opened[0].closed
+    assert (subject.pool.open_connections, subject.pool.idle_connections) == (0, 0)

@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         clock=real_clock if args.clock == "real" else None,
     )
     try:
-        server = start(simulator.handle, host=args.host, port=args.port)
+        server = start(
+            simulator.handle, host=args.host, port=args.port, callbacks=simulator.take_callbacks
+        )
     except ValueError as exc:
         parser.error(str(exc))  # exits with status 2
     except OSError as exc:

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import attrs
 import h11
 
+from transports.simulator._callbacks import CallbackDelivery, post_callback
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -472,6 +473,8 @@ class SimulatorServer:
         base_path: str = "/xms",
         idle_timeout: float = IDLE_TIMEOUT,
         max_request_body: int = MAX_REQUEST_BODY,
+        callbacks: Callable[[], list[HttpRequest]] | None = None,
+        callback_interval: float = 0.05,
     ) -> None:
         host = _check_loopback(host)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -507,10 +510,35 @@ class SimulatorServer:
         self._open = 0
         self._max_open = 0
         self._served = 0
+        self._callbacks = callbacks
+        self._callback_interval = callback_interval
+        self._callback_lock = threading.Lock()
+        self.callback_deliveries: list[CallbackDelivery] = []
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"xms-simulator-{self.port}", daemon=True
         )
         self._accept_thread.start()
+        self._callback_thread: threading.Thread | None = None
+        if callbacks is not None:
+            self._callback_thread = threading.Thread(
+                target=self._callback_loop, name=f"xms-callbacks-{self.port}", daemon=True
+            )
+            self._callback_thread.start()
+
+    def deliver_callbacks(self) -> list[CallbackDelivery]:
+        """Send every callback due now, at once; return what happened to each."""
+        if self._callbacks is None:
+            return []
+        with self._callback_lock:
+            with self._handler_lock:
+                due = self._callbacks()
+            delivered = [post_callback(request) for request in due]
+            self.callback_deliveries.extend(delivered)
+        return delivered
+
+    def _callback_loop(self) -> None:
+        while not self._stopping.wait(self._callback_interval):
+            self.deliver_callbacks()
 
     def __repr__(self) -> str:
         return f"SimulatorServer(url={self.url!r}, requests_served={self.requests_served})"
@@ -560,6 +588,8 @@ class SimulatorServer:
         with contextlib.suppress(OSError):
             self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
         self._accept_thread.join(_STOP_GRACE)
+        if self._callback_thread is not None:
+            self._callback_thread.join(_STOP_GRACE)
         self._listener.close()
         for connection in connections:
             connection.abort()
@@ -644,6 +674,7 @@ def start(
     base_path: str = "/xms",
     idle_timeout: float = IDLE_TIMEOUT,
     max_request_body: int = MAX_REQUEST_BODY,
+    callbacks: Callable[[], list[HttpRequest]] | None = None,
 ) -> SimulatorServer:
     """Start serving `handler` in background threads; call `stop()` when done.
 
@@ -655,6 +686,8 @@ def start(
         base_path: The path prefix served; the rest is 404.
         idle_timeout: Seconds of silence before a connection is closed.
         max_request_body: Larger request bodies are answered with 413.
+        callbacks: Where due callbacks come from (e.g. `Simulator.take_callbacks`);
+            when given, a thread posts them to their loopback URLs as they fall due.
 
     Returns:
         The running server.
@@ -667,6 +700,7 @@ def start(
         base_path=base_path,
         idle_timeout=idle_timeout,
         max_request_body=max_request_body,
+        callbacks=callbacks,
     )
 
 
@@ -680,6 +714,7 @@ def serve(
     base_path: str = "/xms",
     idle_timeout: float = IDLE_TIMEOUT,
     max_request_body: int = MAX_REQUEST_BODY,
+    callbacks: Callable[[], list[HttpRequest]] | None = None,
 ) -> Iterator[SimulatorServer]:
     """Serve `handler` for the duration of a `with` block; see `start` for the arguments.
 
@@ -694,6 +729,7 @@ def serve(
         base_path=base_path,
         idle_timeout=idle_timeout,
         max_request_body=max_request_body,
+        callbacks=callbacks,
     )
     try:
         yield server
