@@ -250,7 +250,7 @@ def write_base64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_DEFAULTS: dict[type, tuple[tuple[str, Any, bool], ...]] = {}
 _NOTHING = object()
 
 
@@ -265,21 +265,22 @@ def make(cls: type[T], **values: Any) -> T:  # noqa: ANN401
         _DEFAULTS[cls] = defaults
     instance = object.__new__(cls)
     setter = object.__setattr__
-    for name, default in defaults:
+    for name, default, is_factory in defaults:
         value = values.get(name, _NOTHING)
         if value is _NOTHING:
             if default is _NOTHING:
                 raise WireError(f"missing {name}")
-            value = default() if callable(default) else default
+            # Only a Factory is called: a plain default may itself be callable.
+            value = default() if is_factory else default
         setter(instance, name, value)
     return instance
 
 
-def _default_of(attribute: attrs.Attribute[Any]) -> tuple[str, Any]:
+def _default_of(attribute: attrs.Attribute[Any]) -> tuple[str, Any, bool]:
     default = attribute.default
     if default is attrs.NOTHING:
-        return attribute.name, _NOTHING
+        return attribute.name, _NOTHING, False
     factory = getattr(default, "factory", None)
     if factory is not None:
-        return attribute.name, factory
-    return attribute.name, default
+        return attribute.name, factory, True
+    return attribute.name, default, False

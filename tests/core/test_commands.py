@@ -1089,6 +1089,18 @@ def test_undecodable_error_body_is_replaced_not_raised() -> None:
     assert error.http_body == "\ufffd\ufffd oops"
 
 
+def test_401_on_a_url_without_a_plan_names_no_plan() -> None:
+    request = HttpRequest(method="GET", url="https://h.test/status")
+    with pytest.raises(UnauthorizedException) as info:
+        classify(request, HttpResponse(status=401))
+    assert info.value.service_plan_id == ""
+
+
+def test_settings_url_of_the_plan_itself() -> None:
+    assert SETTINGS.url() == f"https://{HOST}{PREFIX}"
+    assert SETTINGS.url("a/b", query=[("q", "x y")]) == f"https://{HOST}{PREFIX}/a%2Fb?q=x+y"
+
+
 def test_classify_accepts_2xx_only() -> None:
     request = FetchBatch(batch_id="b").build_request(SETTINGS)
     classify(request, HttpResponse(status=200))

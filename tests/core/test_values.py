@@ -11,6 +11,8 @@ from urllib.parse import quote, urlsplit
 import attrs
 import pytest
 
+from xms_core import _validate as v
+
 from xms_core import (
     CreateBatch,
     CreateBatchDryRun,
@@ -660,3 +662,24 @@ def test_results_can_be_built_by_hand() -> None:
     assert result.canceled is False
     with pytest.raises(TypeError, match="recipients"):
         MtBatchTextSmsResult(batch_id="b", recipients="abc", body="x")
+
+
+# --------------------------------------------------------------------------- spare validators
+
+
+@attrs.frozen(kw_only=True)
+class _Checked:
+    names: tuple[str, ...] = attrs.field(converter=v.unique_tuple, validator=v.non_empty)
+    when: datetime = attrs.field(validator=v.aware)
+    flag: bool = attrs.field(validator=v.boolean)
+
+
+def test_spare_validators_name_the_field() -> None:
+    when = datetime(2016, 1, 1, tzinfo=UTC)
+    assert _Checked(names=["a", "a"], when=when, flag=True).names == ("a",)
+    with pytest.raises(ValueError, match="^names: must not be empty"):
+        _Checked(names=[], when=when, flag=True)
+    with pytest.raises(ValueError, match="^when: "):
+        _Checked(names=["a"], when=NAIVE, flag=True)
+    with pytest.raises(TypeError, match="^flag: expected bool"):
+        _Checked(names=["a"], when=when, flag=1)

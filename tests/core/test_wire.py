@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
+import attrs
 import pytest
 
-from xms_core import HttpRequest, HttpResponse, Settings
-from xms_core._wire import WireError, parse_time, write_day, write_time
+from xms_core import HttpRequest, HttpResponse, Page, Settings
+from xms_core._wire import WireError, make, parse_time, write_day, write_time
 from xms_core.api import FrozenMap
 
 UTC = timezone.utc
@@ -193,3 +195,32 @@ def test_response_repr_and_equality() -> None:
     assert response.headers == ()
     assert response == HttpResponse(status=204, headers=[], body=b"")
     assert "<300 bytes>" in repr(HttpResponse(status=200, body=b"y" * 300))
+
+
+# --------------------------------------------------------------------------- make
+
+
+def _double(value: int) -> int:
+    return value * 2
+
+
+@attrs.frozen(kw_only=True)
+class _Sample:
+    required: int = attrs.field(validator=attrs.validators.gt(0))
+    items: list[int] = attrs.field(factory=list)
+    hook: Callable[[int], int] = _double
+
+
+def test_make_skips_validators_and_fills_defaults() -> None:
+    sample = make(_Sample, required=-1)
+    assert sample.required == -1
+    assert sample.items == []
+    assert sample.items is not make(_Sample, required=1).items
+    assert sample.hook is _double
+
+
+def test_make_names_a_missing_required_field() -> None:
+    with pytest.raises(WireError, match="missing required"):
+        make(_Sample, items=[1])
+    with pytest.raises(WireError, match="missing size"):
+        make(Page, page=0)
