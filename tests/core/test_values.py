@@ -11,8 +11,6 @@ from urllib.parse import quote, urlsplit
 import attrs
 import pytest
 
-from xms_core import _validate as v
-
 from xms_core import (
     CreateBatch,
     CreateBatchDryRun,
@@ -35,6 +33,7 @@ from xms_core import (
     UpdateBatchTags,
     UpdateGroup,
 )
+from xms_core import _validate as v
 from xms_core.api import (
     RESET,
     DeliveryReportType,
@@ -677,9 +676,9 @@ class _Checked:
 def test_spare_validators_name_the_field() -> None:
     when = datetime(2016, 1, 1, tzinfo=UTC)
     assert _Checked(names=["a", "a"], when=when, flag=True).names == ("a",)
-    with pytest.raises(ValueError, match="^names: must not be empty"):
+    with pytest.raises(ValueError, match=r"^names: must not be empty"):
         _Checked(names=[], when=when, flag=True)
-    with pytest.raises(ValueError, match="^when: "):
+    with pytest.raises(ValueError, match=r"^when: "):
         _Checked(names=["a"], when=NAIVE, flag=True)
-    with pytest.raises(TypeError, match="^flag: expected bool"):
+    with pytest.raises(TypeError, match=r"^flag: expected bool"):
         _Checked(names=["a"], when=when, flag=1)
