@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import re
 import ssl
-from typing import Final, final
+from typing import Final, Literal, final
 from urllib.parse import unquote
 
 import attrs
@@ -508,8 +508,8 @@ class Tunnel:
         assert end is not None  # noqa: S101 - see above
         return head + end
 
-    def receive(self, data: bytes) -> bool:
-        """Take bytes read from the proxy; True once the tunnel is open.
+    def receive(self, data: bytes) -> Literal[True] | None:
+        """Take bytes read from the proxy; True once the tunnel is open, None for more.
 
         Raises:
             ConnectException: The proxy refused, closed or answered garbage; the
@@ -524,7 +524,7 @@ class Tunnel:
         except h11.RemoteProtocolError as exc:
             raise ConnectException(f"the proxy broke the CONNECT exchange: {exc}") from exc
         if event is h11.NEED_DATA:
-            return False
+            return None
         if isinstance(event, h11.Response) and conn.their_state is h11.SWITCHED_PROTOCOL:
             if conn.trailing_data[0]:
                 raise ConnectException("the proxy sent data before the tunnel was used")

@@ -2,8 +2,10 @@
 
 The policy lives here once, so the trio, asyncio and blocking transports
 cannot drift apart; each adapter supplies only primitives: open a TCP stream,
-start TLS on it, `send_all`, `receive_some`, `is_readable`, `close`, an event
-to wait on, a clock, and its own way of putting a timeout on each of those.
+start TLS on it, `round_trip` (write the bytes, then hand what is read to the
+shared h11 code until it has an answer), `is_readable`, `close`, an event to
+wait on, a clock, and its own way of putting a timeout on each step. One
+`round_trip` per request lets trio use a single cancel scope for it.
 
 The rules:
 
@@ -42,6 +44,9 @@ from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import ConnectException, ConnectionLostException, TimeoutException
 
 
+ResultT = TypeVar("ResultT")
+
+
 class NothingSent(Exception):
     """A write failed before any byte of the request left; the cause is chained."""
 
@@ -68,29 +73,36 @@ class IdleCheck(Protocol):
 class SyncStream(IdleCheck, Protocol):
     """A blocking connection; failures are raised already mapped."""
 
-    def send_all(self, data: bytes, timeout: float) -> None:
-        """Write all of `data`.
+    def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,
+        budget: Budget | None,
+    ) -> ResultT:
+        """Write all of `data`, then feed what is read to `receive` until it returns a result.
+
+        `receive` gets `b""` at EOF. Each write and each read gets
+        `step_timeout(timeout, budget)` seconds.
 
         Raises:
             NothingSent: The write failed before any byte left.
-            TransportException: Any other failure, mapped.
+            TransportException: Any other failure, mapped; or what `receive` raised.
         """
-        ...
-
-    def receive_some(self, timeout: float) -> bytes:
-        """Read what is there, at least one byte, or `b""` at EOF."""
         ...
 
 
 class AsyncStream(IdleCheck, Protocol):
     """The async twin of `SyncStream`."""
 
-    async def send_all(self, data: bytes, timeout: float) -> None:
-        """Write all of `data` (see `SyncStream.send_all`)."""
-        ...
-
-    async def receive_some(self, timeout: float) -> bytes:
-        """Read what is there, at least one byte, or `b""` at EOF."""
+    async def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,
+        budget: Budget | None,
+    ) -> ResultT:
+        """Write all of `data`, then read until `receive` returns a result (see `SyncStream`)."""
         ...
 
 
@@ -407,8 +419,13 @@ class Pool(Generic[StreamT, WaiterT]):
 
 
 @final
-class _Budget:
-    """What is left of a request's deadline."""
+class Budget:
+    """What is left of a request's overall deadline.
+
+    Args:
+        total: The deadline in seconds.
+        now: The backend's clock.
+    """
 
     __slots__ = ("_end", "_now", "_total")
 
@@ -418,12 +435,22 @@ class _Budget:
         self._end = now() + total
 
     def limit(self, timeout: float) -> float:
+        """`timeout`, or less if the deadline comes first.
+
+        Raises:
+            TimeoutException: The deadline has passed.
+        """
         left = self._end - self._now()
         if left <= 0:
             raise TimeoutException(
                 f"the request took longer than its deadline of {self._total:g} s"
             )
         return min(timeout, left)
+
+
+def step_timeout(timeout: float, budget: Budget | None) -> float:
+    """The seconds one step (connect, write, read, wait) may take."""
+    return timeout if budget is None else budget.limit(timeout)
 
 
 def _not_sent(exc: NothingSent) -> ConnectException:
@@ -454,21 +481,14 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
         """Send `request`, return the whole answer; raise only transport exceptions."""
         route, target = self._options.router.route(request.url)
         deadline = self._options.deadline
-        budget = None if deadline is None else _Budget(deadline, self._backend.now)
+        budget = None if deadline is None else Budget(deadline, self._backend.now)
         fresh = False
         while True:
             conn = await self._checkout(route, budget, timeout, fresh=fresh)
             exchange = conn.exchange
-            stream = conn.stream
             try:
                 data = exchange.request_bytes(request, route, target)
-                await stream.send_all(data, timeout if budget is None else budget.limit(timeout))
-                response = None
-                while response is None:
-                    data = await stream.receive_some(
-                        timeout if budget is None else budget.limit(timeout)
-                    )
-                    response = exchange.receive(data)
+                response = await conn.stream.round_trip(data, exchange.receive, timeout, budget)
             except NothingSent as exc:
                 self.pool.discard(conn)
                 if conn.reused and not fresh:
@@ -482,15 +502,13 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
             return response
 
     async def _checkout(
-        self, route: Route, budget: _Budget | None, timeout: float, *, fresh: bool
+        self, route: Route, budget: Budget | None, timeout: float, *, fresh: bool
     ) -> Connection[AsyncStreamT]:
         pool = self.pool
         got = pool.checkout(route.key, fresh=fresh)
         if isinstance(got, Ticket):
             try:
-                await self._backend.wait(
-                    got.waiter, timeout if budget is None else budget.limit(timeout)
-                )
+                await self._backend.wait(got.waiter, step_timeout(timeout, budget))
             except BaseException:
                 pool.cancel(got)
                 raise
@@ -498,32 +516,22 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
         if got is not None:
             return got
         try:
-            stream = await self._open(route, budget, timeout)
+            stream = await self._open(route, budget, self._options.connect_timeout or timeout)
         except BaseException:
             pool.release_slot()
             raise
         return pool.opened(route.key, stream, self._options.new_exchange())
 
-    async def _open(self, route: Route, budget: _Budget | None, timeout: float) -> AsyncStreamT:
-        options = self._options
+    async def _open(self, route: Route, budget: Budget | None, timeout: float) -> AsyncStreamT:
         backend = self._backend
-        limit = options.connect_timeout or timeout
         stream = await backend.open_tcp(
-            route.connect_host,
-            route.connect_port,
-            limit if budget is None else budget.limit(limit),
+            route.connect_host, route.connect_port, step_timeout(timeout, budget)
         )
         try:
             if route.tunnel is not None:
-                tunnel = Tunnel(route, options.max_header_bytes)
+                tunnel = Tunnel(route, self._options.max_header_bytes)
                 try:
-                    await stream.send_all(
-                        tunnel.request_bytes(), limit if budget is None else budget.limit(limit)
-                    )
-                    while not tunnel.receive(
-                        await stream.receive_some(limit if budget is None else budget.limit(limit))
-                    ):
-                        pass
+                    await stream.round_trip(tunnel.request_bytes(), tunnel.receive, timeout, budget)
                 except NothingSent as exc:
                     raise _not_sent(exc) from exc.__cause__
                 except ConnectionLostException as exc:  # lost on the way to the proxy only
@@ -531,9 +539,9 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
             if route.tls_hostname is not None:
                 stream = await backend.start_tls(
                     stream,
-                    options.ssl_context(),
+                    self._options.ssl_context(),
                     route.tls_hostname,
-                    limit if budget is None else budget.limit(limit),
+                    step_timeout(timeout, budget),
                 )
         except BaseException:
             stream.close()
@@ -576,19 +584,14 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
         """Send `request`, return the whole answer; raise only transport exceptions."""
         route, target = self._options.router.route(request.url)
         deadline = self._options.deadline
-        budget = None if deadline is None else _Budget(deadline, self._backend.now)
+        budget = None if deadline is None else Budget(deadline, self._backend.now)
         fresh = False
         while True:
             conn = self._checkout(route, budget, timeout, fresh=fresh)
             exchange = conn.exchange
-            stream = conn.stream
             try:
                 data = exchange.request_bytes(request, route, target)
-                stream.send_all(data, timeout if budget is None else budget.limit(timeout))
-                response = None
-                while response is None:
-                    data = stream.receive_some(timeout if budget is None else budget.limit(timeout))
-                    response = exchange.receive(data)
+                response = conn.stream.round_trip(data, exchange.receive, timeout, budget)
             except NothingSent as exc:
                 self.pool.discard(conn)
                 if conn.reused and not fresh:
@@ -602,13 +605,13 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
             return response
 
     def _checkout(
-        self, route: Route, budget: _Budget | None, timeout: float, *, fresh: bool
+        self, route: Route, budget: Budget | None, timeout: float, *, fresh: bool
     ) -> Connection[SyncStreamT]:
         pool = self.pool
         got = pool.checkout(route.key, fresh=fresh)
         if isinstance(got, Ticket):
             try:
-                self._backend.wait(got.waiter, timeout if budget is None else budget.limit(timeout))
+                self._backend.wait(got.waiter, step_timeout(timeout, budget))
             except BaseException:
                 pool.cancel(got)
                 raise
@@ -616,32 +619,22 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
         if got is not None:
             return got
         try:
-            stream = self._open(route, budget, timeout)
+            stream = self._open(route, budget, self._options.connect_timeout or timeout)
         except BaseException:
             pool.release_slot()
             raise
         return pool.opened(route.key, stream, self._options.new_exchange())
 
-    def _open(self, route: Route, budget: _Budget | None, timeout: float) -> SyncStreamT:
-        options = self._options
+    def _open(self, route: Route, budget: Budget | None, timeout: float) -> SyncStreamT:
         backend = self._backend
-        limit = options.connect_timeout or timeout
         stream = backend.open_tcp(
-            route.connect_host,
-            route.connect_port,
-            limit if budget is None else budget.limit(limit),
+            route.connect_host, route.connect_port, step_timeout(timeout, budget)
         )
         try:
             if route.tunnel is not None:
-                tunnel = Tunnel(route, options.max_header_bytes)
+                tunnel = Tunnel(route, self._options.max_header_bytes)
                 try:
-                    stream.send_all(
-                        tunnel.request_bytes(), limit if budget is None else budget.limit(limit)
-                    )
-                    while not tunnel.receive(
-                        stream.receive_some(limit if budget is None else budget.limit(limit))
-                    ):
-                        pass
+                    stream.round_trip(tunnel.request_bytes(), tunnel.receive, timeout, budget)
                 except NothingSent as exc:
                     raise _not_sent(exc) from exc.__cause__
                 except ConnectionLostException as exc:  # lost on the way to the proxy only
@@ -649,9 +642,9 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
             if route.tls_hostname is not None:
                 stream = backend.start_tls(
                     stream,
-                    options.ssl_context(),
+                    self._options.ssl_context(),
                     route.tls_hostname,
-                    limit if budget is None else budget.limit(limit),
+                    step_timeout(timeout, budget),
                 )
         except BaseException:
             stream.close()

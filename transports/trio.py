@@ -12,13 +12,14 @@ The HTTP and pool logic is shared with the asyncio and blocking transports
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from types import TracebackType
 from typing import final
 
 import trio
 
 from transports._h11 import RECEIVE_SIZE, Options
-from transports._pool import AsyncEngine, NothingSent, fd_readable
+from transports._pool import AsyncEngine, Budget, NothingSent, ResultT, fd_readable, step_timeout
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
     ConnectException,
@@ -80,28 +81,36 @@ class _TrioStream:
         self._io = io
         self._fd = raw.sock.fileno()
 
-    async def send_all(self, data: bytes, timeout: float) -> None:  # noqa: ASYNC109 - one timeout per step, set by the engine
+    async def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,  # noqa: ASYNC109 - one timeout per step, set by the engine
+        budget: Budget | None,
+    ) -> ResultT:
         raw = self.raw
+        io = self._io
+        now = trio.current_time
         raw.sent_any = False
-        try:
-            with trio.fail_after(timeout):
-                await self._io.send_all(data)
-        except trio.TooSlowError as exc:
-            raise TimeoutException(f"timed out after {timeout:g} s sending the request") from exc
-        except _BROKEN as exc:
-            if not raw.sent_any:
-                raise NothingSent(f"the connection broke: {exc}") from exc
-            raise ConnectionLostException(f"the connection broke while sending: {exc}") from exc
-
-    async def receive_some(self, timeout: float) -> bytes:  # noqa: ASYNC109 - one timeout per step, set by the engine
-        try:
-            with trio.fail_after(timeout):
-                data = await self._io.receive_some(RECEIVE_SIZE)
-        except trio.TooSlowError as exc:
-            raise TimeoutException(f"no answer within {timeout:g} s") from exc
-        except _BROKEN as exc:
-            raise ConnectionLostException(f"the connection broke: {exc}") from exc
-        return data if isinstance(data, bytes) else bytes(data)
+        sending = True
+        # One cancel scope for the whole exchange, its deadline moved for each step.
+        with trio.CancelScope(deadline=now() + step_timeout(timeout, budget)) as scope:
+            try:
+                await io.send_all(data)
+                sending = False
+                while True:
+                    scope.deadline = now() + step_timeout(timeout, budget)
+                    chunk = await io.receive_some(RECEIVE_SIZE)
+                    result = receive(chunk if isinstance(chunk, bytes) else bytes(chunk))
+                    if result is not None:
+                        return result
+            except _BROKEN as exc:
+                if sending and not raw.sent_any:
+                    raise NothingSent(f"the connection broke: {exc}") from exc
+                raise ConnectionLostException(f"the connection broke: {exc}") from exc
+        if sending:
+            raise TimeoutException(f"timed out after {timeout:g} s sending the request")
+        raise TimeoutException(f"no answer within {timeout:g} s")
 
     def is_readable(self) -> bool:
         return fd_readable(self._fd)

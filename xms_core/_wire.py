@@ -98,12 +98,15 @@ def opt_str(data: JsonObject, key: str) -> str | None:
     raise WireError(f"field {key!r}: expected a string, got {_kind(value)}")
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def req_int(data: JsonObject, key: str) -> int:
     """Read a required integer field; a string of digits is accepted (protocol 4.8)."""
     value = data.get(key)
     if type(value) is int:
         return value
-    if type(value) is str and value.isascii() and value.lstrip("-").isdigit():
+    if type(value) is str and _INTEGER.fullmatch(value):
         return int(value)
     raise WireError(f"field {key!r}: expected an integer, got {_kind(value)}")
 
@@ -184,13 +187,13 @@ def _parse_time_slow(text: str, what: str) -> datetime:
         raise WireError(f"{what}: {text!r} is not an ISO-8601 timestamp")
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
-    tz = UTC
-    if offset and offset not in {"Z", "z"}:
-        sign = -1 if offset[0] == "-" else 1
-        digits = offset[1:].replace(":", "")
-        minutes = int(digits[:2]) * 60 + int(digits[2:4] or "0")
-        tz = timezone(sign * timedelta(minutes=minutes))
     try:
+        tz = UTC
+        if offset and offset not in {"Z", "z"}:
+            sign = -1 if offset[0] == "-" else 1
+            digits = offset[1:].replace(":", "")
+            minutes = int(digits[:2]) * 60 + int(digits[2:4] or "0")
+            tz = timezone(sign * timedelta(minutes=minutes))  # ValueError past 24 h
         return datetime(
             int(year),
             int(month),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -551,3 +552,59 @@ def test_decoders_raise_only_api_exceptions_for_damaged_answers(
     else:
         target[path[-1]] = value
     _feed(_answer(damaged, status))
+
+
+EVIL_VALUES: list[object] = [
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    10**30,
+    "",
+    "x",
+    "--1",
+    "١٢",
+    "AAECAw=",
+    "abc",
+    "2016-12-01T11:03:13+99:00",
+    "2016-02-30",
+    [],
+    {},
+    [None],
+    {"first_word": None},
+]
+
+
+def _leaf_paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    paths = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            paths += _leaf_paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value[:2]):
+            paths += _leaf_paths(inner, (*prefix, index))
+    return paths
+
+
+def _replaced(value: Any, path: tuple[str | int, ...], new: object) -> Any:
+    if not path:
+        return new
+    copy = json.loads(json.dumps(value))
+    target = copy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = new
+    return copy
+
+
+@pytest.mark.parametrize("fixture", sorted(DATA.glob("*.json")), ids=lambda path: path.stem)
+def test_every_field_of_every_answer_survives_evil_values(fixture: Path) -> None:
+    """Each field of each realistic answer, replaced by each ill-typed value, read by
+    every command with a success and an error status: only ApiExceptions come out."""
+    original = json.loads(fixture.read_bytes())
+    for path in _leaf_paths(original):
+        for evil in EVIL_VALUES:
+            damaged = _replaced(original, path, evil)
+            for status in (200, 400):
+                _feed(_answer(damaged, status))
