@@ -43,7 +43,6 @@ from transports._h11 import Exchange, Key, Options, Route, Tunnel
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import ConnectException, ConnectionLostException, TimeoutException
 
-
 ResultT = TypeVar("ResultT")
 
 

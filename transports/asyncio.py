@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 from functools import partial
 from types import TracebackType
 from typing import cast, final
 
 from transports._h11 import Options
-from transports._pool import AsyncEngine, NothingSent, fd_readable
+from transports._pool import AsyncEngine, Budget, NothingSent, ResultT, fd_readable, step_timeout
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
     ConnectException,
@@ -89,7 +90,13 @@ class _AsyncioStream(asyncio.Protocol):
 
     # What the engine calls
 
-    async def send_all(self, data: bytes, timeout: float) -> None:
+    async def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,
+        budget: Budget | None,
+    ) -> ResultT:
         transport = self.transport
         if transport is None or self._lost or transport.is_closing():
             raise NothingSent("the connection was already closed")
@@ -99,30 +106,16 @@ class _AsyncioStream(asyncio.Protocol):
             # nothing was written. (A TLS transport hides this, so it never claims it.)
             raise NothingSent("the connection broke before any byte was written")
         while self._writing_paused and not self._lost:
-            if not await self._wait(timeout):
+            if not await self._wait(step_timeout(timeout, budget)) and self._writing_paused:
                 raise TimeoutException(f"timed out after {timeout:g} s sending the request")
-        if self._lost:
-            raise ConnectionLostException(
-                f"the connection broke while sending: {self._error}"
-            ) from self._error
-
-    async def receive_some(self, timeout: float) -> bytes:
-        while not self._ready():
-            woken = await self._wait(timeout)
-            if not woken and not self._ready():
-                raise TimeoutException(f"no answer within {timeout:g} s")
-        chunks = self._chunks
-        if chunks:
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            chunks.clear()
-            self._buffered = 0
-            if self._reading_paused and self.transport is not None:
-                self._reading_paused = False
-                self.transport.resume_reading()
-            return data
-        if self._error is not None:
-            raise ConnectionLostException(f"the connection broke: {self._error}") from self._error
-        return b""
+        while True:
+            while not self._ready():
+                woken = await self._wait(step_timeout(timeout, budget))
+                if not woken and not self._ready():
+                    raise TimeoutException(f"no answer within {timeout:g} s")
+            result = receive(self._take())
+            if result is not None:
+                return result
 
     def is_readable(self) -> bool:
         return self._ready() or fd_readable(self._fd)
@@ -138,6 +131,21 @@ class _AsyncioStream(asyncio.Protocol):
         sock = transport.get_extra_info("socket")
         self._fd = -1 if sock is None else sock.fileno()
         self._plain = transport.get_extra_info("sslcontext") is None
+
+    def _take(self) -> bytes:
+        """Everything buffered, `b""` at EOF; raises if the connection broke."""
+        chunks = self._chunks
+        if chunks:
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            chunks.clear()
+            self._buffered = 0
+            if self._reading_paused and self.transport is not None:
+                self._reading_paused = False
+                self.transport.resume_reading()
+            return data
+        if self._error is not None:
+            raise ConnectionLostException(f"the connection broke: {self._error}") from self._error
+        return b""
 
     def _ready(self) -> bool:
         return bool(self._chunks) or self._eof or self._lost

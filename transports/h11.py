@@ -16,11 +16,12 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Final, final
 
 from transports._h11 import RECEIVE_SIZE, Options
-from transports._pool import NothingSent, SyncEngine, fd_readable
+from transports._pool import Budget, NothingSent, ResultT, SyncEngine, fd_readable, step_timeout
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
     ConnectException,
@@ -56,7 +57,28 @@ class _SocketStream:
             self._sock.settimeout(timeout)
             self._timeout = timeout
 
-    def send_all(self, data: bytes, timeout: float) -> None:
+    def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,
+        budget: Budget | None,
+    ) -> ResultT:
+        self._send_all(data, step_timeout(timeout, budget))
+        sock = self._sock
+        while True:
+            self._set_timeout(step_timeout(timeout, budget))
+            try:
+                chunk = sock.recv(RECEIVE_SIZE)
+            except TimeoutError as exc:
+                raise TimeoutException(f"no answer within {timeout:g} s") from exc
+            except OSError as exc:
+                raise ConnectionLostException(f"the connection broke: {exc}") from exc
+            result = receive(chunk)
+            if result is not None:
+                return result
+
+    def _send_all(self, data: bytes, timeout: float) -> None:
         self._set_timeout(timeout)
         sock = self._sock
         sent = 0
@@ -72,15 +94,6 @@ class _SocketStream:
             if sent == 0 and (not self._tls or len(data) <= _TLS_RECORD):
                 raise NothingSent(f"the connection broke: {exc}") from exc
             raise ConnectionLostException(f"the connection broke while sending: {exc}") from exc
-
-    def receive_some(self, timeout: float) -> bytes:
-        self._set_timeout(timeout)
-        try:
-            return self._sock.recv(RECEIVE_SIZE)
-        except TimeoutError as exc:
-            raise TimeoutException(f"no answer within {timeout:g} s") from exc
-        except OSError as exc:
-            raise ConnectionLostException(f"the connection broke: {exc}") from exc
 
     def is_readable(self) -> bool:
         if self._tls and isinstance(self._sock, ssl.SSLSocket) and self._sock.pending():

@@ -1241,6 +1241,8 @@ MALFORMED: list[tuple[str, object, str]] = [
     ("FetchRecipientDeliveryReport", {**RECIPIENT_DR, "at": "2016-12-05T16:24:23318Z"}, "23318"),
     ("FetchRecipientDeliveryReport", {**RECIPIENT_DR, "code": "eleven"}, "'code'"),
     ("FetchRecipientDeliveryReport", {**RECIPIENT_DR, "code": True}, "'code'"),
+    ("FetchRecipientDeliveryReport", {**RECIPIENT_DR, "code": "--1"}, "'code'"),
+    ("FetchRecipientDeliveryReport", {**RECIPIENT_DR, "at": "2016-12-05T16:24:23+99:00"}, "at: "),
     ("FetchRecipientDeliveryReport", {**RECIPIENT_DR, "operator": 31101}, "'operator'"),
     # groups
     ("CreateGroup", _without(GROUP_ANSWER, "id"), "'id'"),

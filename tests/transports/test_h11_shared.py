@@ -9,6 +9,7 @@ import contextlib
 import ssl
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,12 +20,15 @@ from hypothesis import strategies as st
 from transports._h11 import Exchange, Options, Proxy, Router, Tunnel, ssl_context
 from transports._pool import (
     AsyncEngine,
+    Budget,
     Connection,
     NothingSent,
     Pool,
+    ResultT,
     SyncEngine,
     Ticket,
     fd_readable,
+    step_timeout,
 )
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
@@ -288,7 +292,7 @@ def test_tunnel() -> None:
     assert tunnel.request_bytes() == (
         b"CONNECT h:8443 HTTP/1.1\r\nhost: h:8443\r\nproxy-authorization: Basic dTpw\r\n\r\n"
     )
-    assert tunnel.receive(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Connection est") is False
+    assert tunnel.receive(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Connection est") is None
     assert tunnel.receive(b"ablished\r\n\r\n") is True
 
 
@@ -336,6 +340,19 @@ class FakeStream:
         if outcome is not None:
             raise outcome
         self.written += data
+
+    def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,
+        budget: Budget | None,
+    ) -> ResultT:
+        self.send_all(data, step_timeout(timeout, budget))
+        while True:
+            result = receive(self.receive_some(step_timeout(timeout, budget)))
+            if result is not None:
+                return result
 
     def receive_some(self, timeout: float) -> bytes:
         outcome = (
@@ -648,11 +665,15 @@ class AsyncFakeStream:
     def close(self) -> None:
         self.inner.close()
 
-    async def send_all(self, data: bytes, timeout: float) -> None:
-        self.inner.send_all(data, timeout)
-
-    async def receive_some(self, timeout: float) -> bytes:
-        return self.inner.receive_some(timeout)
+    async def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,
+        budget: Budget | None,
+    ) -> ResultT:
+        await trio.lowlevel.checkpoint()
+        return self.inner.round_trip(data, receive, timeout, budget)
 
 
 class AsyncFakeBackend:
@@ -724,9 +745,14 @@ async def test_async_engine_cancelled_mid_flight_discards() -> None:
     await subject.send(GET, 1)
 
     class Hanging(AsyncFakeStream):
-        async def receive_some(self, timeout: float) -> bytes:
+        async def round_trip(
+            self,
+            data: bytes,
+            receive: Callable[[bytes], ResultT | None],
+            timeout: float,
+            budget: Budget | None,
+        ) -> ResultT:
             await trio.sleep_forever()
-            raise AssertionError
 
     conn = subject.pool.checkout(KEY, fresh=False)
     assert isinstance(conn, Connection)

@@ -502,13 +502,12 @@ def test_read_timeout(env: Env, server: Server) -> None:
     async def scenario() -> None:
         async with env.transport() as transport:
             started = time.monotonic()
-            with pytest.raises(TimeoutException) as info:
+            with pytest.raises(TimeoutException, match=r"no answer within 0\.2 s"):
                 await transport.handle_async_request(get(server.url("/hang")), timeout=SHORT)
             assert time.monotonic() - started < 1.5
             assert transport.open_connections == 0
             response = await transport.handle_async_request(get(server.url("/cl")), timeout=2)
             assert response.status == 200
-        assert info.value.__cause__ is not None or env.name != "trio"
 
     env.run(scenario)
 

@@ -30,6 +30,7 @@ Choices where the protocol is silent:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import final
@@ -136,6 +137,8 @@ class Simulator:
         dispatch_after: Seconds after `send_at` (or submission) when messages are dispatched.
         deliver_after: Seconds after dispatch when they are delivered (or fail, or expire).
         seed: Varies the generated ids; the same seed gives the same ids.
+        keep_requests: How many of the latest requests `requests()` remembers, so a
+            long-running served simulator does not grow without bound.
     """
 
     def __init__(
@@ -147,6 +150,7 @@ class Simulator:
         dispatch_after: float = 1.0,
         deliver_after: float = 2.0,
         seed: int = 0,
+        keep_requests: int = 10_000,
     ) -> None:
         if dispatch_after < 0 or deliver_after < 0:
             raise ValueError("dispatch_after and deliver_after must not be negative")
@@ -159,7 +163,7 @@ class Simulator:
             deliver_after=timedelta(seconds=deliver_after),
             now=to_millis(self.clock()),
         )
-        self._requests: list[HttpRequest] = []
+        self._requests: deque[HttpRequest] = deque(maxlen=keep_requests)
         self._callbacks: list[HttpRequest] = []
 
     def __repr__(self) -> str:
@@ -337,7 +341,7 @@ class Simulator:
         return [dict(mo) for mo in self._store.inbounds.values()]
 
     def requests(self) -> list[HttpRequest]:
-        """Return every request handled so far, in order."""
+        """Return the requests handled so far (the latest `keep_requests`), in order."""
         return list(self._requests)
 
 
