@@ -155,6 +155,7 @@ class Progress:
         self._total = total
         self._unit = unit
         self._done = 0
+        self._width = 0
 
     def step(self) -> None:
         """Count one finished step and redraw."""
@@ -163,10 +164,16 @@ class Progress:
             return
         filled = _BAR_WIDTH * self._done // max(self._total, 1)
         bar = "#" * filled + "." * (_BAR_WIDTH - filled)
-        self._stream.write(f"\r[{bar}] {self._done}/{self._total} {self._unit}")
-        if self._done >= self._total:
-            self._stream.write("\n")
+        line = f"[{bar}] {self._done}/{self._total} {self._unit}"
+        self._width = len(line)
+        self._stream.write("\r" + line + ("\n" if self._done >= self._total else ""))
         self._stream.flush()
+
+    def clear(self) -> None:
+        """Blank the bar's line, so that a line printed next on the terminal starts clean."""
+        if self._enabled and 0 < self._done < self._total:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
 
     def finish(self) -> None:
         """End the bar's line if it was left unfinished (a failure part way)."""

@@ -1,0 +1,135 @@
+"""`xms send` and `xms dry-run`: one batch to `--to` recipients, or templated batches from a CSV.
+
+Every batch is built (and so checked by the SDK's validators) before the first
+one is sent: a bad recipient, sender or CSV row stops the run with nothing sent.
+A CSV list is split into batches of at most `BATCH_SIZE` recipients, each with
+the template parameters of its own recipients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from transports.cli._context import Context
+from transports.cli._csv import read_recipients
+from transports.cli._output import Progress, UsageError, clean, when
+from xms_core import MAX_RECIPIENTS, ApiException
+from xms_core.api import DryRunPerRecipient, MtBatchDryRunResult, MtBatchTextSmsCreate
+
+BATCH_SIZE = MAX_RECIPIENTS
+"""The most recipients put in one batch (the XMS limit)."""
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+
+
+def build_batches(args: argparse.Namespace) -> list[MtBatchTextSmsCreate]:
+    """Build every batch the command line asks for, checking all of them.
+
+    Raises:
+        UsageError: A bad CSV file, or a template placeholder with no CSV column.
+        ValueError, TypeError: The SDK rejected a value; the message names the field.
+    """
+    common = {
+        "sender": args.sender,
+        "body": args.body,
+        "delivery_report": args.delivery_report,
+        "send_at": args.send_at,
+        "expire_at": args.expire_at,
+        "callback_url": args.callback_url,
+        "client_reference": args.client_reference,
+        "tags": args.tag or (),
+    }
+    if args.csv is None:
+        return [MtBatchTextSmsCreate(recipients=args.to, **common)]
+    table = read_recipients(args.csv)
+    unknown = [name for name in _PLACEHOLDER.findall(args.body) if name not in table.columns]
+    if unknown:
+        columns = ", ".join(table.columns) or "none besides the recipient"
+        raise UsageError(
+            f"body: ${{{unknown[0]}}} is not a column of {args.csv} (columns: {columns});"
+            " nothing was sent"
+        )
+    return [
+        MtBatchTextSmsCreate(recipients=recipients, parameters=parameters, **common)
+        for recipients, parameters in table.chunks(BATCH_SIZE)
+    ]
+
+
+def send(args: argparse.Namespace, ctx: Context) -> int:
+    """Send the batches (or, with `--dry-run`, only show what sending would do)."""
+    batches = build_batches(args)
+    if args.dry_run:
+        return _dry_run(ctx, batches, args.per_recipient)
+    if args.per_recipient is not None:
+        raise UsageError("--per-recipient: only a dry run (--dry-run) shows recipients")
+    client = ctx.client()
+    out = ctx.out
+    progress = Progress(ctx.err, len(batches), "batches") if args.csv else None
+    sent = []
+    try:
+        for batch in batches:
+            result = client.create_batch(batch)
+            sent.append(result)
+            if not out.as_json:
+                if progress is not None:
+                    progress.clear()
+                scheduled = f", scheduled for {when(result.send_at)}" if result.send_at else ""
+                out.line(
+                    f"Sent batch {result.batch_id} to {len(result.recipients)}"
+                    f" recipient(s){scheduled}"
+                )
+                out.stream.flush()
+            if progress is not None:
+                progress.step()
+    except ApiException:
+        if progress is not None:
+            progress.finish()
+        if sent:
+            ctx.err.write(f"{len(sent)} of {len(batches)} batches were sent before the failure\n")
+            if out.as_json:
+                out.json(sent)
+        raise
+    if out.as_json:
+        out.json(sent)
+    return 0
+
+
+def dry_run(args: argparse.Namespace, ctx: Context) -> int:
+    """Show what sending would do, per recipient on request; send nothing."""
+    return _dry_run(ctx, build_batches(args), args.per_recipient)
+
+
+def _dry_run(ctx: Context, batches: list[MtBatchTextSmsCreate], per_recipient: int | None) -> int:
+    client = ctx.client()
+    remaining = per_recipient or 0
+    recipients = messages = 0
+    rows: list[DryRunPerRecipient] = []
+    for batch in batches:
+        wanted = min(remaining - len(rows), len(batch.recipients))
+        result = client.create_batch_dry_run(batch, wanted if wanted > 0 else None)
+        recipients += result.number_of_recipients
+        messages += result.number_of_messages
+        rows.extend(result.per_recipient)
+    total = MtBatchDryRunResult(
+        number_of_recipients=recipients, number_of_messages=messages, per_recipient=tuple(rows)
+    )
+    out = ctx.out
+    if out.as_json:
+        out.json(total)
+        return 0
+    out.line("Dry run: nothing was sent.")
+    out.fields(
+        [
+            ("batches", len(batches) if len(batches) > 1 else None),
+            ("recipients", total.number_of_recipients),
+            ("messages", total.number_of_messages),
+        ]
+    )
+    if rows:
+        out.line()
+        out.table(
+            ("RECIPIENT", "PARTS", "ENCODING", "BODY"),
+            [(r.recipient, r.number_of_parts, r.encoding, clean(r.body)) for r in rows],
+        )
+    return 0
