@@ -477,7 +477,13 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
         )
 
     async def send(self, request: HttpRequest, timeout: float) -> HttpResponse:
-        """Send `request`, return the whole answer; raise only transport exceptions."""
+        """Send `request`, return the whole answer; raise only transport exceptions.
+
+        Raises:
+            ValueError: `timeout` is not a positive number (a programmer mistake).
+        """
+        if not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         route, target = self._options.router.route(request.url)
         deadline = self._options.deadline
         budget = None if deadline is None else Budget(deadline, self._backend.now)
@@ -580,7 +586,13 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
         )
 
     def send(self, request: HttpRequest, timeout: float) -> HttpResponse:
-        """Send `request`, return the whole answer; raise only transport exceptions."""
+        """Send `request`, return the whole answer; raise only transport exceptions.
+
+        Raises:
+            ValueError: `timeout` is not a positive number (a programmer mistake).
+        """
+        if not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         route, target = self._options.router.route(request.url)
         deadline = self._options.deadline
         budget = None if deadline is None else Budget(deadline, self._backend.now)
