@@ -208,7 +208,7 @@ async def open_subject(
     kind: str,
     simulator: Any,
     *,
-    timeout: float = 5.0,
+    timeout: float = 5.0,  # noqa: ASYNC109 - the client's timeout, not a cancel scope
     retry: RetryPolicy = FAST_RETRY,
     max_connections: int = 10,
     endpoint: str | None = None,

@@ -57,7 +57,9 @@ MO_BINARY = {**MO_TEXT, "type": "mo_binary", "body": "AAH/", "udh": "0A0B"}
 
 
 def test_recipient_report_callback() -> None:
-    report = parse_callback(json.dumps(RECIPIENT_REPORT).encode(), {"Content-Type": "application/json"})
+    report = parse_callback(
+        json.dumps(RECIPIENT_REPORT).encode(), {"Content-Type": "application/json"}
+    )
     assert isinstance(report, BatchRecipientDeliveryReport)
     assert (report.recipient, report.status, report.code) == ("46701234567", "Delivered", 0)
     assert report.client_reference == "order-42"
@@ -126,7 +128,10 @@ def receiver() -> Iterator[tuple[str, list[bytes]]]:
 def test_simulator_posts_per_recipient_callbacks_as_messages_advance() -> None:
     clock = ManualClock()
     simulator = Simulator(service_plan_id=PLAN, token=TOKEN, clock=clock)
-    with receiver() as (url, bodies), serve(simulator.handle, callbacks=simulator.take_callbacks) as server:
+    with (
+        receiver() as (url, bodies),
+        serve(simulator.handle, callbacks=simulator.take_callbacks) as server,
+    ):
         client = Client(PLAN, TOKEN, server.url)
         batch = client.create_batch(
             MtBatchTextSmsCreate(
@@ -157,7 +162,10 @@ def test_simulator_posts_per_recipient_callbacks_as_messages_advance() -> None:
 def test_simulator_posts_one_summary_once_every_message_is_final() -> None:
     clock = ManualClock()
     simulator = Simulator(service_plan_id=PLAN, token=TOKEN, clock=clock)
-    with receiver() as (url, bodies), serve(simulator.handle, callbacks=simulator.take_callbacks) as server:
+    with (
+        receiver() as (url, bodies),
+        serve(simulator.handle, callbacks=simulator.take_callbacks) as server,
+    ):
         client = Client(PLAN, TOKEN, server.url)
         batch = client.create_batch(
             MtBatchTextSmsCreate(

@@ -68,9 +68,9 @@ def main(out: Callable[[str], object] = print) -> int:
         out("Inbound messages (page 0):")
         page = client.fetch_inbounds(page_size=10).get(0)
         for message in page.content:
-            out(
-                f"  {message.received_at:%H:%M:%S} {message.sender} -> {message.recipient}: {message.body}"
-            )
+            body = message.body if isinstance(message.body, str) else message.body.hex()
+            when = f"{message.received_at:%H:%M:%S}"
+            out(f"  {when} {message.sender} -> {message.recipient}: {body}")
         out(f"  ({page.size} of {page.total_size})")
     return 0
 

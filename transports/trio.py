@@ -125,7 +125,12 @@ class _TrioBackend:
 
     __slots__ = ()
 
-    async def open_tcp(self, host: str, port: int, timeout: float) -> _TrioStream:  # noqa: ASYNC109 - one timeout per step, set by the engine
+    async def open_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float,  # noqa: ASYNC109 - one timeout per step, set by the engine
+    ) -> _TrioStream:
         try:
             with trio.fail_after(timeout):
                 stream = await trio.open_tcp_stream(host, port)
@@ -156,7 +161,11 @@ class _TrioBackend:
             raise TlsException(f"TLS handshake with {hostname} failed: {cause}") from cause
         return _TrioStream(stream.raw, tls)
 
-    async def wait(self, waiter: trio.Event, timeout: float) -> None:  # noqa: ASYNC109 - one timeout per step, set by the engine
+    async def wait(
+        self,
+        waiter: trio.Event,
+        timeout: float,  # noqa: ASYNC109 - one timeout per step, set by the engine
+    ) -> None:
         try:
             with trio.fail_after(timeout):
                 await waiter.wait()
@@ -183,7 +192,8 @@ class TrioTransport:
     written is replaced by a fresh one, transparently.
 
     Failures map to the transport exceptions, cause chained, and never to an
-    `ExceptionGroup` (no nursery is involved):
+    `ExceptionGroup` (the transport opens no nursery; `trio.open_tcp_stream`
+    reports its failed attempts as one `OSError`, mapped like any other):
 
     * `ConnectException`: provably not sent (refused, DNS, proxy refused,
       transport closed); `TlsException` for a failed handshake or certificate.

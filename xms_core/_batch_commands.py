@@ -201,6 +201,7 @@ class FetchBatches:
 
     Attributes:
         page: The page number, from 0.
+        items_before: How many items the earlier pages held; `next_page` keeps it.
         page_size: Batches per page (1 to 100); None for the XMS default (30).
         senders: Only batches from one of these senders.
         tags: Only batches with one of these tags.
@@ -212,6 +213,7 @@ class FetchBatches:
     method: ClassVar[str] = "GET"
     page: int = attrs.field(default=0, validator=v.int_range(0))
     page_size: int | None = attrs.field(default=None, validator=v.page_size)
+    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     senders: tuple[str, ...] = attrs.field(
         default=(), converter=filter_values, validator=filter_strings
     )
@@ -244,9 +246,11 @@ class FetchBatches:
 
     def next_page(self, page: Page[MtBatchResult]) -> FetchBatches | None:
         """Return the command for the page after `page`, or None at the end."""
-        if not has_next_page(page, self.page_size):
+        if not has_next_page(page, self.items_before):
             return None
-        return attrs.evolve(self, page=page.page + 1)
+        return attrs.evolve(
+            self, page=page.page + 1, items_before=self.items_before + len(page.content)
+        )
 
 
 @final

@@ -99,8 +99,15 @@ def _error_fields(body: bytes) -> tuple[str | None, str]:
     return None, ""
 
 
+_RESOURCES = frozenset({"batches", "groups", "inbounds", "delivery_reports"})
+
+
 def _service_plan_of(url: str) -> str:
+    """Find the plan id in `.../v1/{plan}/{resource}...`, even if the base holds a `v1`."""
     segments = urlsplit(url).path.split("/")
+    for index in range(len(segments) - 2, 0, -1):
+        if segments[index - 1] == "v1" and segments[index + 1] in _RESOURCES:
+            return unquote(segments[index])
     for index, segment in enumerate(segments[:-1]):
         if segment == "v1":
             return unquote(segments[index + 1])

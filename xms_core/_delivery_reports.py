@@ -259,6 +259,7 @@ class FetchDeliveryReports:
 
     Attributes:
         page: The page number, from 0.
+        items_before: How many items the earlier pages held; `next_page` keeps it.
         page_size: Reports per page (1 to 100); None for the XMS default.
         start_date: Only reports at or after this date (XMS default: 24 h ago).
         end_date: Only reports before this date.
@@ -270,6 +271,7 @@ class FetchDeliveryReports:
     method: ClassVar[str] = "GET"
     page: int = attrs.field(default=0, validator=v.int_range(0))
     page_size: int | None = attrs.field(default=None, validator=v.page_size)
+    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     start_date: date | None = attrs.field(default=None, validator=v.optional_day)
     end_date: date | None = attrs.field(default=None, validator=v.optional_day)
     status: tuple[str, ...] = attrs.field(
@@ -303,9 +305,11 @@ class FetchDeliveryReports:
 
     def next_page(self, page: Page[BatchRecipientDeliveryReport]) -> FetchDeliveryReports | None:
         """Return the command for the page after `page`, or None at the end."""
-        if not has_next_page(page, self.page_size):
+        if not has_next_page(page, self.items_before):
             return None
-        return attrs.evolve(self, page=page.page + 1)
+        return attrs.evolve(
+            self, page=page.page + 1, items_before=self.items_before + len(page.content)
+        )
 
 
 @final

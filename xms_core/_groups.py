@@ -334,6 +334,7 @@ class FetchGroups:
 
     Attributes:
         page: The page number, from 0.
+        items_before: How many items the earlier pages held; `next_page` keeps it.
         page_size: Groups per page (1 to 100); None for the XMS default (30).
         tags: Only groups with one of these tags (CLX-era API).
     """
@@ -341,6 +342,7 @@ class FetchGroups:
     method: ClassVar[str] = "GET"
     page: int = attrs.field(default=0, validator=v.int_range(0))
     page_size: int | None = attrs.field(default=None, validator=v.page_size)
+    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     tags: tuple[str, ...] = attrs.field(
         default=(), converter=filter_values, validator=filter_strings
     )
@@ -362,9 +364,11 @@ class FetchGroups:
 
     def next_page(self, page: Page[GroupResult]) -> FetchGroups | None:
         """Return the command for the page after `page`, or None at the end."""
-        if not has_next_page(page, self.page_size):
+        if not has_next_page(page, self.items_before):
             return None
-        return attrs.evolve(self, page=page.page + 1)
+        return attrs.evolve(
+            self, page=page.page + 1, items_before=self.items_before + len(page.content)
+        )
 
 
 @final

@@ -143,6 +143,7 @@ class FetchInbounds:
 
     Attributes:
         page: The page number, from 0.
+        items_before: How many items the earlier pages held; `next_page` keeps it.
         page_size: Messages per page (1 to 100); None for the XMS default (30).
         recipients: Only messages to one of these numbers.
         start_date: Only messages received at or after this date (XMS default: 24 h ago).
@@ -153,6 +154,7 @@ class FetchInbounds:
     method: ClassVar[str] = "GET"
     page: int = attrs.field(default=0, validator=v.int_range(0))
     page_size: int | None = attrs.field(default=None, validator=v.page_size)
+    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     recipients: tuple[str, ...] = attrs.field(
         default=(), converter=filter_values, validator=filter_strings
     )
@@ -180,6 +182,8 @@ class FetchInbounds:
 
     def next_page(self, page: Page[MoMessage]) -> FetchInbounds | None:
         """Return the command for the page after `page`, or None at the end."""
-        if not has_next_page(page, self.page_size):
+        if not has_next_page(page, self.items_before):
             return None
-        return attrs.evolve(self, page=page.page + 1)
+        return attrs.evolve(
+            self, page=page.page + 1, items_before=self.items_before + len(page.content)
+        )

@@ -36,18 +36,17 @@ class Page(Generic[T]):
         return len(self.content)
 
 
-def has_next_page(page: Page[Any], page_size: int | None) -> bool:
+def has_next_page(page: Page[Any], items_before: int) -> bool:
     """Tell whether another page follows `page`.
 
-    The original SDK asked for pages until one came back empty, which costs an
-    extra request. Here the total decides: items seen so far are all pages
-    before this one at the requested size plus this page's items.
+    `items_before` is how many items the earlier pages held. The original SDK
+    asked for pages until one came back empty, which costs an extra request;
+    here the server's total decides. Counting the items actually received
+    (rather than multiplying the requested page size) stays right when the
+    server caps the page size below what was asked for.
     """
-    if page.size <= 0 or not page.content:
-        return False
-    per_page = page_size if page_size is not None else max(page.size, 1)
-    seen = page.page * per_page + page.size
-    return seen < page.total_size
+    received = len(page.content)
+    return received > 0 and items_before + received < page.total_size
 
 
 def read_page(data: object, key: str, read_item: Callable[[Any], T]) -> Page[T]:

@@ -70,7 +70,9 @@ async def test_binary_batch_keeps_its_bytes(xms: Subject, simulator: Simulator) 
     assert stored["udh"] == "050003"
 
 
-async def test_single_message_helpers_send_one_recipient(xms: Subject, simulator: Simulator) -> None:
+async def test_single_message_helpers_send_one_recipient(
+    xms: Subject, simulator: Simulator
+) -> None:
     text = await xms.create_text_message("12345", "+46701234567", "hi")
     binary = await xms.create_binary_message("12345", "+46701234567", b"\x01", b"\x02")
 
@@ -155,9 +157,7 @@ async def test_binary_update_replaces_payload(xms: Subject, clock: ManualClock) 
     assert (updated.body, updated.udh) == (b"new", b"\x00")
 
 
-async def test_update_of_a_dispatched_batch_is_refused(
-    xms: Subject, clock: ManualClock
-) -> None:
+async def test_update_of_a_dispatched_batch_is_refused(xms: Subject, clock: ManualClock) -> None:
     created = await xms.create_batch(text_batch())
     clock.advance(60)
     with pytest.raises(ErrorResponseException) as info:

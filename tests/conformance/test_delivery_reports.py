@@ -18,9 +18,7 @@ def batch(**changes: object) -> MtBatchTextSmsCreate:
     return MtBatchTextSmsCreate(**fields)  # type: ignore[arg-type]
 
 
-async def test_messages_advance_from_queued_to_delivered(
-    xms: Subject, clock: ManualClock
-) -> None:
+async def test_messages_advance_from_queued_to_delivered(xms: Subject, clock: ManualClock) -> None:
     created = await xms.create_batch(batch())
 
     queued = await xms.fetch_delivery_report(created.batch_id)

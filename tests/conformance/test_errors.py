@@ -25,9 +25,7 @@ from xms_core.exceptions import (
 SubjectFactory = Callable[..., AbstractAsyncContextManager[Subject]]
 
 
-async def test_wrong_token_is_unauthorized_and_never_shown(
-    kind: str, simulator: Simulator
-) -> None:
+async def test_wrong_token_is_unauthorized_and_never_shown(kind: str, simulator: Simulator) -> None:
     simulator_with_other_token = Simulator(service_plan_id="plan-1", token="another-token")
     async with open_subject(kind, simulator_with_other_token) as subject:
         with pytest.raises(UnauthorizedException) as info:

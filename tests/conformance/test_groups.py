@@ -102,4 +102,3 @@ async def test_keyword_rules_move_senders_in_and_out(xms: Subject, simulator: Si
     assert await xms.fetch_group_members(group.group_id) == ("+46701111111",)
     simulator.inject_inbound(sender="+46701111111", recipient="54321", body="stop")
     assert await xms.fetch_group_members(group.group_id) == ()
-

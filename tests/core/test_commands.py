@@ -1293,10 +1293,13 @@ PAGE_COMMANDS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _walk(command: Any, total: int, server_size: int = 30) -> list[int]:
-    """Follow `next_page` against a listing of `total` items; return the pages fetched."""
+def _walk(command: Any, total: int, server_cap: int = 100) -> list[int]:
+    """Follow `next_page` against a listing of `total` items; return the pages fetched.
+
+    The fake server uses 30 items per page by default and at most `server_cap`.
+    """
     fetched: list[int] = []
-    per_page = command.page_size or server_size
+    per_page = min(command.page_size or 30, server_cap)
     while command is not None:
         fetched.append(command.page)
         assert len(fetched) < 50
@@ -1305,7 +1308,9 @@ def _walk(command: Any, total: int, server_size: int = 30) -> list[int]:
         page = Page(page=command.page, size=len(items), total_size=total, content=items)
         following = command.next_page(page)
         if following is not None:
-            assert following == attrs.evolve(command, page=command.page + 1)
+            assert following == attrs.evolve(
+                command, page=command.page + 1, items_before=command.items_before + len(items)
+            )
         command = following
     return fetched
 
@@ -1321,9 +1326,9 @@ def _walk(command: Any, total: int, server_size: int = 30) -> list[int]:
         (100, 100, [0]),
         (100, 101, [0, 1]),
         (None, 60, [0, 1]),
-        # Without a requested size, a short last page cannot tell the full page size,
-        # so one empty page is fetched to be sure (the original SDK always did).
-        (None, 61, [0, 1, 2, 3]),
+        # The items received are counted, so a short last page ends the walk
+        # without the extra empty request the original SDK always made.
+        (None, 61, [0, 1, 2]),
         (None, 0, [0]),
     ],
 )
@@ -1335,10 +1340,17 @@ def test_next_page_stops_at_the_total(
 
 
 @pytest.mark.parametrize("name", sorted(PAGE_COMMANDS))
+def test_next_page_survives_a_server_that_caps_the_page_size(name: str) -> None:
+    # Asked for 100 per page, the server gives 50: every item is still reached.
+    command = PAGE_COMMANDS[name](page_size=100)
+    assert _walk(command, 120, server_cap=50) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_COMMANDS))
 def test_next_page_keeps_filters_and_stops_on_an_empty_page(name: str) -> None:
     command = PAGE_COMMANDS[name](page=4, page_size=10)
     following = command.next_page(Page(page=4, size=10, total_size=100, content=tuple(range(10))))
-    assert following == attrs.evolve(command, page=5)
+    assert following == attrs.evolve(command, page=5, items_before=10)
     assert following.page_size == 10
     empty = Page(page=4, size=0, total_size=100, content=())
     assert command.next_page(empty) is None

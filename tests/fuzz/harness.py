@@ -20,6 +20,7 @@ CI, so the harness cannot rot.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -99,20 +100,18 @@ PATHS = (
 
 def decoders(data: bytes) -> None:
     """Feed `data` as an answer to one command, and as a callback body."""
-    if len(data) < 2:  # noqa: PLR2004 - two bytes choose the command and the status
+    if len(data) < 2:
         return
     index = data[0] % len(COMMANDS)
     status = STATUSES[data[1] % len(STATUSES)]
     body = data[2:]
-    response = HttpResponse(status=status, headers=[("content-type", "application/json")], body=body)
-    try:
+    response = HttpResponse(
+        status=status, headers=[("content-type", "application/json")], body=body
+    )
+    with contextlib.suppress(ApiException):
         COMMANDS[index].parse_response(REQUESTS[index], response)
-    except ApiException:
-        pass
-    try:
+    with contextlib.suppress(ApiException):
         parse_callback(body)
-    except ApiException:
-        pass
 
 
 def simulator_target(make: Callable[[], Simulator]) -> Callable[[bytes], None]:
@@ -121,10 +120,10 @@ def simulator_target(make: Callable[[], Simulator]) -> Callable[[bytes], None]:
     batch = simulator.handle(
         SETTINGS.request("POST", "batches", json={"to": ["+46701234567"], "body": "x"})
     )
-    assert batch.status == 201  # noqa: PLR2004
+    assert batch.status == 201
 
     def target(data: bytes) -> None:
-        if len(data) < 3:  # noqa: PLR2004 - three bytes choose method, path and query
+        if len(data) < 3:
             return
         method = METHODS[data[0] % len(METHODS)]
         path = PATHS[data[1] % len(PATHS)]
@@ -137,14 +136,14 @@ def simulator_target(make: Callable[[], Simulator]) -> Callable[[bytes], None]:
         except ValueError:
             return
         response = simulator.handle(request)
-        assert response.status < 500, (request, response)  # noqa: PLR2004
+        assert response.status < 500, (request, response)
 
     return target
 
 
 def main() -> None:
     """Run one target under atheris: `decoders` or `simulator`."""
-    import atheris  # type: ignore[import-not-found]  # noqa: PLC0415 - installed on demand
+    import atheris  # type: ignore[import-not-found]
 
     target = decoders if sys.argv[1] == "decoders" else simulator_target(Simulator)
     atheris.Setup([sys.argv[0], *sys.argv[2:]], target)

@@ -15,6 +15,7 @@ path (absolute-form targets included) and records what it saw:
     /slow?d=S      answers /cl after S seconds
     /mid-body      promises 100 bytes, sends 10, closes
     /silent-close  closes without answering
+    /reset         resets the connection without answering
     /status/N      status N with an empty body (302 has a location)
     /bighead       a head of about 100 KB
 
@@ -54,30 +55,34 @@ class _Parser:
     """Splits a connection's bytes into requests with h11, keeping each one's raw bytes."""
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._start(b"")
+
+    def _start(self, leftover: bytes) -> None:
+        self._conn = h11.Connection(h11.SERVER)
+        if leftover:  # b"" would mean EOF to h11
+            self._conn.receive_data(leftover)
+        self._raw = bytearray(leftover)
+        self._request: h11.Request | None = None
+        self._body = bytearray()
 
     def feed(self, data: bytes) -> Iterator[tuple[h11.Request, bytes, bytes]]:
-        self._buffer += data
-        while self._buffer:
-            conn = h11.Connection(h11.SERVER)
-            conn.receive_data(self._buffer)
-            request: h11.Request | None = None
-            body = b""
-            while True:
-                event = conn.next_event()
-                if event is h11.NEED_DATA:
-                    return
-                if isinstance(event, h11.Request):
-                    request = event
-                elif isinstance(event, h11.Data):
-                    body += event.data
-                elif isinstance(event, h11.EndOfMessage):
-                    break
-            leftover = conn.trailing_data[0]
-            raw = self._buffer[: len(self._buffer) - len(leftover)]
-            self._buffer = leftover
-            assert request is not None
-            yield request, body, raw
+        self._conn.receive_data(data)
+        self._raw += data
+        while True:
+            event = self._conn.next_event()
+            if event is h11.NEED_DATA:
+                return
+            if isinstance(event, h11.Request):
+                self._request = event
+            elif isinstance(event, h11.Data):
+                self._body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                leftover = self._conn.trailing_data[0]
+                request, body = self._request, bytes(self._body)
+                raw = bytes(self._raw[: len(self._raw) - len(leftover)])
+                self._start(leftover)
+                assert request is not None
+                yield request, body, raw
 
 
 def _answer(body: bytes = b"hello", *, status: int = 200, extra: bytes = b"") -> bytes:
@@ -232,6 +237,9 @@ class Server:
             conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n" + b"y" * 10)
             return False
         elif path == "/silent-close":
+            return False
+        elif path == "/reset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return False
         elif path.startswith("/status/"):
             status = int(path.rpartition("/")[2])

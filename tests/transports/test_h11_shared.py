@@ -634,6 +634,14 @@ def test_engine_tunnel_then_tls() -> None:
     assert stream.written.endswith(b"GET / HTTP/1.1\r\nhost: origin\r\n\r\n")
 
 
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan")])
+def test_engine_rejects_non_positive_timeouts(timeout: float) -> None:
+    subject, backend = engine()
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        subject.send(GET, timeout)
+    assert backend.opened == []
+
+
 def test_engine_deadline() -> None:
     subject, _ = engine(deadline=0.5)
     clock = iter([0.0, 0.1, 0.2, 0.9])

@@ -282,7 +282,7 @@ def test_every_status_comes_back_and_redirects_are_not_followed(env: Env, server
 
 
 def test_large_bodies_both_ways(env: Env, server: Server) -> None:
-    body = bytes(range(256)) * 8192  # 2 MiB: partial writes, flow control, many reads
+    body = bytes(range(256)) * 32768  # 8 MiB: partial writes, flow control, many reads
     request = HttpRequest(method="POST", url=server.url("/echo"), body=body)
 
     async def scenario() -> None:
@@ -566,6 +566,7 @@ def test_refused_connection_is_a_connect_exception(env: Env, server: Server) -> 
     [
         ("/mid-body", "mid-answer"),
         ("/silent-close", "without answering"),
+        ("/reset", "broke"),
     ],
 )
 def test_broken_answers_are_connection_lost(
@@ -654,6 +655,21 @@ def test_tls_verification(env: Env, tls_server: Server, ca_path: str) -> None:
             assert response.body == b"hello"
         # The failed handshake, one reused connection, one more for the third transport.
         assert [seen.connection for seen in tls_server.requests] == [2, 2, 3]
+
+    env.run(scenario)
+
+
+def test_framings_over_tls(env: Env, tls_server: Server, ca_path: str) -> None:
+    async def scenario() -> None:
+        async with env.transport(verify=ca_path) as transport:
+            bodies = []
+            for path in ["/chunked", "/http10", "/close", "/cl", "/cl"]:
+                response = await transport.handle_async_request(
+                    get(tls_server.url(path)), timeout=TIMEOUT
+                )
+                bodies.append(response.body)
+        assert bodies == [b"hello", b"old-style body", b"hello", b"hello", b"hello"]
+        assert [seen.connection for seen in tls_server.requests] == [1, 1, 2, 3, 3]
 
     env.run(scenario)
 

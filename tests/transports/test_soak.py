@@ -77,7 +77,7 @@ async def test_trio_soak_has_no_errors_and_no_growth() -> None:
                             await client.create_batch(BATCH)
                         else:
                             await client.fetch_batch(batch_id)
-                    except Exception as exc:  # noqa: BLE001 - counted, then asserted
+                    except Exception as exc:
                         errors.append(exc)
 
             async def run(total: int) -> None:
@@ -114,7 +114,7 @@ def test_blocking_h11_soak_has_no_errors_and_no_growth() -> None:
                             client.create_batch(BATCH)
                         else:
                             client.fetch_batch(batch_id)
-                    except Exception as exc:  # noqa: BLE001 - counted, then asserted
+                    except Exception as exc:
                         errors.append(exc)
 
             def run(total: int) -> None:

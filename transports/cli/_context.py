@@ -35,8 +35,6 @@ REGIONS: Mapping[str, str] = {
     "ca": CA_ENDPOINT,
 }
 
-_MIN_SECRET_LENGTH = 6
-
 
 def endpoint_of(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     """Pick the endpoint: `--endpoint`, `--region`, `XMS_ENDPOINT`, then the default."""
@@ -71,11 +69,6 @@ class Context:
 
     def __repr__(self) -> str:
         return f"Context(command={getattr(self.args, 'command', None)!r})"
-
-    def secret(self) -> str | None:
-        """The token this run would use, so error text can be checked for it; None if unset."""
-        token = self.args.token or self.env.get(ENV_TOKEN)
-        return str(token) if token and len(token) >= _MIN_SECRET_LENGTH else None
 
     def client(self) -> Client:
         """Return the client, building it on the first call.

@@ -81,6 +81,57 @@ def _header(path: str, row: Sequence[str]) -> tuple[int, tuple[str, ...]]:
     return index, columns
 
 
+class _Collector:
+    """Checks data rows one by one, keeping the good ones and a note for each bad one."""
+
+    def __init__(self, width: int, index: int) -> None:
+        self.width = width
+        self.index = index
+        self.recipients: list[str] = []
+        self.values: list[tuple[str, ...]] = []
+        self.problems: list[str] = []
+        self.first_line: dict[str, int] = {}
+
+    def add(self, line: int, row: list[str]) -> None:
+        if not any(cell.strip() for cell in row):
+            return
+        problem = None
+        recipient = row[self.index].strip() if len(row) == self.width else ""
+        if len(row) != self.width:
+            problem = f"expected {self.width} fields, got {len(row)}"
+        elif (why := _recipient_problem(recipient)) is not None:
+            problem = why
+        elif recipient in self.first_line:
+            first = self.first_line[recipient]
+            problem = f"duplicate recipient {recipient!r} (first on line {first})"
+        if problem is not None:
+            self.problems.append(f"line {line}: {problem}")
+            return
+        self.first_line[recipient] = line
+        self.recipients.append(recipient)
+        self.values.append(tuple(cell for i, cell in enumerate(row) if i != self.index))
+
+
+def _collect(path: str) -> tuple[tuple[str, ...], _Collector]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:  # noqa: PTH123 - a path str
+            reader = csv.reader(file, skipinitialspace=True)
+            header = next(reader, None)
+            if header is None:
+                raise UsageError(f"{path} is empty; expected a header line and recipients")
+            index, columns = _header(path, header)
+            rows = _Collector(len(header), index)
+            for row in reader:
+                rows.add(reader.line_num, row)
+    except OSError as exc:
+        raise UsageError(f"--csv: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--csv: {path} is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise UsageError(f"{path}: not valid CSV: {exc}") from None
+    return columns, rows
+
+
 def read_recipients(path: str) -> Recipients:
     """Read and check a recipients CSV file.
 
@@ -94,52 +145,13 @@ def read_recipients(path: str) -> Recipients:
         UsageError: The file cannot be read, has no header or no recipient, or has
             bad rows (all of them are listed, with their line numbers).
     """
-    recipients: list[str] = []
-    values: list[tuple[str, ...]] = []
-    problems: list[str] = []
-    first_line: dict[str, int] = {}
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as file:  # noqa: PTH123 - a path str
-            reader = csv.reader(file, skipinitialspace=True)
-            header = next(reader, None)
-            if header is None:
-                raise UsageError(f"{path} is empty; expected a header line and recipients")
-            index, columns = _header(path, header)
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    problems.append(f"line {line}: expected {len(header)} fields, got {len(row)}")
-                    continue
-                recipient = row[index].strip()
-                problem = _recipient_problem(recipient)
-                if problem is not None:
-                    problems.append(f"line {line}: {problem}")
-                    continue
-                if recipient in first_line:
-                    problems.append(
-                        f"line {line}: duplicate recipient {recipient!r}"
-                        f" (first on line {first_line[recipient]})"
-                    )
-                    continue
-                first_line[recipient] = line
-                recipients.append(recipient)
-                values.append(tuple(cell for i, cell in enumerate(row) if i != index))
-    except OSError as exc:
-        raise UsageError(f"--csv: cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--csv: {path} is not UTF-8 text") from None
-    except csv.Error as exc:
-        raise UsageError(f"{path}: not valid CSV: {exc}") from None
-    if problems:
-        shown = problems[:MAX_PROBLEMS_SHOWN]
-        if len(problems) > len(shown):
-            shown.append(f"... and {len(problems) - len(shown)} more")
+    columns, rows = _collect(path)
+    if rows.problems:
+        shown = rows.problems[:MAX_PROBLEMS_SHOWN]
+        if len(rows.problems) > len(shown):
+            shown.append(f"... and {len(rows.problems) - len(shown)} more")
         listing = "\n".join(f"  {clean(problem)}" for problem in shown)
-        raise UsageError(
-            f"{path}: {len(problems)} bad row(s), nothing was sent:\n{listing}"
-        )
-    if not recipients:
+        raise UsageError(f"{path}: {len(rows.problems)} bad row(s), nothing was sent:\n{listing}")
+    if not rows.recipients:
         raise UsageError(f"{path} has a header but no recipients")
-    return Recipients(recipients=tuple(recipients), columns=columns, values=tuple(values))
+    return Recipients(recipients=tuple(rows.recipients), columns=columns, values=tuple(rows.values))

@@ -28,9 +28,13 @@ def when(value: datetime | date | None) -> str:
     """Format a timestamp as ISO 8601, UTC as `Z`; a missing one as an empty string."""
     if value is None:
         return ""
-    if isinstance(value, datetime) and value.utcoffset() == timedelta(0):
-        return value.replace(tzinfo=None).isoformat() + "Z"
-    return value.isoformat()
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    # XMS keeps milliseconds: show them as such, and UTC as `Z`.
+    spec = "milliseconds" if value.microsecond % 1000 == 0 and value.microsecond else "auto"
+    if value.utcoffset() == timedelta(0):
+        return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    return value.isoformat(timespec=spec)
 
 
 def clean(text: str) -> str:
@@ -61,24 +65,25 @@ def to_json(value: object, name: str = "") -> object:
     Returns:
         Data `json.dumps` accepts.
     """
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value.value if isinstance(value, enum.Enum) else value
+    cls = type(value)
+    result: object
     if isinstance(value, enum.Enum):
-        return to_json(value.value)
-    if isinstance(value, (datetime, date)):
-        return when(value)
-    if isinstance(value, bytes):
-        return value.hex() if name == "udh" else base64.b64encode(value).decode("ascii")
-    if attrs.has(type(value)):
-        return {
-            field.name: to_json(getattr(value, field.name), field.name)
-            for field in attrs.fields(type(value))
-        }
-    if isinstance(value, Mapping):
-        return {str(key): to_json(item) for key, item in value.items()}
-    if isinstance(value, Iterable):
-        return [to_json(item) for item in value]
-    return str(value)
+        result = to_json(value.value)
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        result = value
+    elif isinstance(value, (datetime, date)):
+        result = when(value)
+    elif isinstance(value, bytes):
+        result = value.hex() if name == "udh" else base64.b64encode(value).decode("ascii")
+    elif attrs.has(cls):
+        result = {f.name: to_json(getattr(value, f.name), f.name) for f in attrs.fields(cls)}
+    elif isinstance(value, Mapping):
+        result = {str(key): to_json(item) for key, item in value.items()}
+    elif isinstance(value, Iterable):
+        result = [to_json(item) for item in value]
+    else:
+        result = str(value)
+    return result
 
 
 @final
@@ -146,11 +151,12 @@ class Progress:
         stream: Where to draw it (stderr, so stdout stays clean).
         total: How many steps there are.
         unit: What a step is called, e.g. `batches`.
+        show: False to never draw it.
     """
 
-    def __init__(self, stream: TextIO, total: int, unit: str) -> None:
+    def __init__(self, stream: TextIO, total: int, unit: str, *, show: bool = True) -> None:
         isatty = getattr(stream, "isatty", None)
-        self._enabled = bool(isatty is not None and isatty())
+        self._enabled = show and bool(isatty is not None and isatty())
         self._stream = stream
         self._total = total
         self._unit = unit

@@ -81,45 +81,51 @@ def _count(text: str) -> int:
 
 def _connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """Add the options every command shares; below the top level they default to absent."""
-    suppress = {} if top else {"default": argparse.SUPPRESS}
+
+    def default(value: object) -> object:
+        return value if top else argparse.SUPPRESS
+
     group = parser.add_argument_group("connection and output")
     group.add_argument(
         "--service-plan-id",
         metavar="ID",
         help=f"the service plan id (default: ${ENV_SERVICE_PLAN_ID})",
-        **suppress,
+        default=default(None),
     )
     group.add_argument(
         "--token",
         help=f"the API token; avoid it, set ${ENV_TOKEN} instead: other users can"
         " read command lines",
-        **suppress,
+        default=default(None),
     )
     group.add_argument(
-        "--endpoint", metavar="URL", help=f"the XMS base URL (default: ${ENV_ENDPOINT})", **suppress
+        "--endpoint",
+        metavar="URL",
+        help=f"the XMS base URL (default: ${ENV_ENDPOINT})",
+        default=default(None),
     )
     group.add_argument(
-        "--region", choices=sorted(REGIONS), help="use a regional endpoint", **suppress
+        "--region", choices=sorted(REGIONS), help="use a regional endpoint", default=default(None)
     )
     group.add_argument(
         "--timeout",
         type=float,
         metavar="SECONDS",
         help=f"connect and read timeout (default: {DEFAULT_TIMEOUT:g})",
-        **({"default": DEFAULT_TIMEOUT} if top else suppress),
+        default=default(DEFAULT_TIMEOUT),
     )
     group.add_argument(
         "--retries",
         type=_count,
         metavar="N",
         help="retry a failed request up to N times when that is safe (default: 2)",
-        **({"default": 2} if top else suppress),
+        default=default(2),
     )
     group.add_argument(
         "--json",
         action="store_true",
         help="print one JSON document instead of tables",
-        **({"default": False} if top else suppress),
+        default=False if top else argparse.SUPPRESS,
     )
 
 
@@ -142,9 +148,7 @@ def _listing(parser: argparse.ArgumentParser, *, dates: bool = True) -> None:
 def _message_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="sender", metavar="SENDER", help="the originator")
     targets = parser.add_mutually_exclusive_group(required=True)
-    targets.add_argument(
-        "--to", action="append", metavar="MSISDN", help="a recipient (repeatable)"
-    )
+    targets.add_argument("--to", action="append", metavar="MSISDN", help="a recipient (repeatable)")
     targets.add_argument(
         "--csv",
         metavar="FILE",

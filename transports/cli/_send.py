@@ -13,12 +13,20 @@ import re
 
 from transports.cli._context import Context
 from transports.cli._csv import read_recipients
-from transports.cli._output import Progress, UsageError, clean, when
+from transports.cli._output import Output, Progress, UsageError, clean, when
 from xms_core import MAX_RECIPIENTS, ApiException
-from xms_core.api import DryRunPerRecipient, MtBatchDryRunResult, MtBatchTextSmsCreate
+from xms_core.api import (
+    DryRunPerRecipient,
+    MtBatchBinarySmsResult,
+    MtBatchDryRunResult,
+    MtBatchTextSmsCreate,
+    MtBatchTextSmsResult,
+)
 
 BATCH_SIZE = MAX_RECIPIENTS
 """The most recipients put in one batch (the XMS limit)."""
+
+BatchResult = MtBatchTextSmsResult | MtBatchBinarySmsResult
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
@@ -65,34 +73,31 @@ def send(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--per-recipient: only a dry run (--dry-run) shows recipients")
     client = ctx.client()
     out = ctx.out
-    progress = Progress(ctx.err, len(batches), "batches") if args.csv else None
-    sent = []
+    progress = Progress(ctx.err, len(batches), "batches", show=args.csv is not None)
+    sent: list[BatchResult] = []
     try:
         for batch in batches:
-            result = client.create_batch(batch)
-            sent.append(result)
+            sent.append(client.create_batch(batch))
             if not out.as_json:
-                if progress is not None:
-                    progress.clear()
-                scheduled = f", scheduled for {when(result.send_at)}" if result.send_at else ""
-                out.line(
-                    f"Sent batch {result.batch_id} to {len(result.recipients)}"
-                    f" recipient(s){scheduled}"
-                )
-                out.stream.flush()
-            if progress is not None:
-                progress.step()
+                _say_sent(out, sent[-1], progress)
+            progress.step()
     except ApiException:
-        if progress is not None:
-            progress.finish()
+        progress.finish()
         if sent:
             ctx.err.write(f"{len(sent)} of {len(batches)} batches were sent before the failure\n")
-            if out.as_json:
-                out.json(sent)
+        if sent and out.as_json:
+            out.json(sent)
         raise
     if out.as_json:
         out.json(sent)
     return 0
+
+
+def _say_sent(out: Output, batch: BatchResult, progress: Progress) -> None:
+    progress.clear()
+    scheduled = f", scheduled for {when(batch.send_at)}" if batch.send_at else ""
+    out.line(f"Sent batch {batch.batch_id} to {len(batch.recipients)} recipient(s){scheduled}")
+    out.stream.flush()
 
 
 def dry_run(args: argparse.Namespace, ctx: Context) -> int:

@@ -1,0 +1,105 @@
+"""`main`: parse the command line, run one command, turn failures into exit statuses."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Mapping
+from contextlib import redirect_stderr, redirect_stdout
+from typing import TextIO
+
+from transports.cli._context import ENV_TOKEN, Context
+from transports.cli._output import Output, UsageError
+from transports.cli._parser import build_parser
+from xms_core.exceptions import ApiException, TransportException
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_API = 3
+EXIT_TRANSPORT = 4
+EXIT_INTERRUPTED = 130
+
+_MIN_SECRET_LENGTH = 6
+
+
+def _status(code: object) -> int:
+    """The exit status that `SystemExit(code)` stands for."""
+    if code is None:
+        return EXIT_OK
+    return code if isinstance(code, int) else EXIT_USAGE
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run the `xms` command line.
+
+    Args:
+        argv: The arguments without the program name; `sys.argv[1:]` when None.
+        stdout: Where results go; `sys.stdout` when None.
+        stderr: Where errors and progress go; `sys.stderr` when None.
+        env: The environment to read the configuration from; `os.environ` when None.
+
+    Returns:
+        The exit status: 0 success, 2 usage error (nothing was sent), 3 XMS answered
+        with an error, 4 no answer from XMS, 130 interrupted.
+    """
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    environ = os.environ if env is None else env
+    arguments = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    complaint = io.StringIO()
+    try:
+        # argparse prints help and usage errors on sys.stdout and sys.stderr itself.
+        with redirect_stdout(out), redirect_stderr(complaint):
+            args = parser.parse_args(arguments)
+    except SystemExit as exc:
+        # "unrecognized arguments" would quote a token given to a mistyped flag.
+        err.write(_redacted(complaint.getvalue(), _tokens(arguments, environ)))
+        return _status(exc.code)
+    context = Context(args, out=Output(out, as_json=args.json), err=err, env=environ)
+    try:
+        return int(args.run(args, context))
+    except (UsageError, TypeError, ValueError, ApiException, KeyboardInterrupt) as exc:
+        status, message = _failure(exc)
+        err.write(_redacted(f"xms: {message}\n", _tokens(arguments, environ)))
+        return status
+    finally:
+        context.close()
+
+
+def _tokens(argv: list[str], env: Mapping[str, str]) -> list[str]:
+    """The tokens this run may know of: `XMS_TOKEN` and whatever follows `--token`."""
+    found = [env.get(ENV_TOKEN, "")]
+    for i, arg in enumerate(argv):
+        if arg == "--token" and i + 1 < len(argv):
+            found.append(argv[i + 1])
+        elif arg.startswith("--token="):
+            found.append(arg.removeprefix("--token="))
+    # Short values (the simulator's stand-in `token`) would blank out ordinary words.
+    return sorted({t for t in found if len(t) >= _MIN_SECRET_LENGTH}, key=len, reverse=True)
+
+
+def _redacted(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
+def _failure(exc: BaseException) -> tuple[int, str]:
+    """The exit status and the one-line message for a failed command."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted"
+    if isinstance(exc, TransportException):
+        return EXIT_TRANSPORT, f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ApiException):
+        return EXIT_API, f"{type(exc).__name__}: {exc}"
+    # A UsageError, or a TypeError/ValueError from the SDK's validators: raised while
+    # a value was built, before anything was sent; the message names the field.
+    return EXIT_USAGE, f"error: {exc}"
