@@ -108,7 +108,7 @@ REFERENCE_API: dict[str, list[str]] = {
 }
 # `Pages` and `PagesIterator` fetch pages, which takes I/O: they belong to the clients
 # (`transports.Pages` is iterable itself), not to the pure core.
-REFERENCE_ELSEWHERE = {"Pages", "PagesIterator"}
+REFERENCE_PAGERS = {"Pages", "PagesIterator"}
 REFERENCE_EXCEPTIONS = [
     "ApiException",
     "ErrorResponseException",
@@ -222,11 +222,12 @@ def test_reference_class_hierarchy(child: str, parent: str) -> None:
     assert issubclass(getattr(xms_core.api, child), getattr(xms_core.api, parent))
 
 
-def test_reference_pager_lives_with_the_clients() -> None:
+def test_reference_pager_is_in_the_api_module_and_with_the_clients() -> None:
     import transports
 
-    assert REFERENCE_ELSEWHERE.isdisjoint(xms_core.api.__all__)
-    assert hasattr(transports, "Pages")
+    assert REFERENCE_PAGERS <= set(xms_core.api.__all__)
+    assert transports.Pages is xms_core.api.Pages
+    assert callable(xms_core.api.PagesIterator.next)
 
 
 def test_every_reference_exception_exists() -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from transports._async_client import AsyncClient
 from transports._client import Client
-from transports._pages import AsyncPages, Pages
 from transports.base import AsyncTransport, SyncTransport
 from transports.memory import MemoryTransport
+from xms_core._pages import AsyncPages, Pages
 
 __all__ = [
     "AsyncClient",

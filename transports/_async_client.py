@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import TypeVar, final
 
 from transports._client import check_timeout, settings_for, utc_now
-from transports._pages import AsyncPages
 from transports.base import AsyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,
@@ -54,6 +53,7 @@ from xms_core import (
     UpdateGroup,
     UpdateGroupTags,
 )
+from xms_core._pages import AsyncPages
 from xms_core.api import (
     BatchDeliveryReport,
     BatchRecipientDeliveryReport,

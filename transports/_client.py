@@ -14,7 +14,6 @@ from datetime import date, datetime, timezone
 from types import TracebackType
 from typing import TypeVar, final
 
-from transports._pages import Pages
 from transports.base import SyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,
@@ -52,6 +51,7 @@ from xms_core import (
     UpdateGroup,
     UpdateGroupTags,
 )
+from xms_core._pages import Pages
 from xms_core.api import (
     BatchDeliveryReport,
     BatchRecipientDeliveryReport,

@@ -19,8 +19,8 @@ from typing import Any, Generic, TypeVar, final
 import trio_asyncio
 
 from transports._async_client import AsyncClient
-from transports._pages import AsyncPages
 from xms_core import Command, Page
+from xms_core._pages import AsyncPages
 
 T = TypeVar("T")
 

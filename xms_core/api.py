@@ -25,11 +25,13 @@ from xms_core._delivery_reports import (
 from xms_core._error_value import Error
 from xms_core._groups import GroupAutoUpdate, GroupCreate, GroupResult, GroupUpdate
 from xms_core._inbounds import MoBinarySms, MoSms, MoTextSms
+from xms_core._pages import AsyncPages, Pages, PagesIterator
 from xms_core._paging import Page
 from xms_core._validate import FrozenMap
 
 __all__ = [
     "RESET",
+    "AsyncPages",
     "BatchDeliveryReport",
     "BatchDeliveryReportStatus",
     "BatchRecipientDeliveryReport",
@@ -57,6 +59,8 @@ __all__ = [
     "MtBatchTextSmsResult",
     "MtBatchTextSmsUpdate",
     "Page",
+    "Pages",
+    "PagesIterator",
     "ReportType",
     "Reset",
 ]

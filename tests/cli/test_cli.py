@@ -24,6 +24,7 @@ import pytest
 from transports import Client, MemoryTransport
 from transports.cli import main
 from transports.simulator import Fault, FaultPlan, ManualClock, Simulator, SimulatorServer, serve
+from xms_core import DEFAULT_ENDPOINT, EU_ENDPOINT, US_ENDPOINT
 from xms_core.api import MtBatchBinarySmsCreate, MtBatchTextSmsCreate
 
 PLAN = "cli-plan"
@@ -612,3 +613,33 @@ def test_simulate_serves_until_sigterm(xms: Callable[..., Run]) -> None:
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
     assert TOKEN not in first + out + err
+
+
+def test_a_token_given_to_a_mistyped_flag_is_not_echoed(
+    xms: Callable[..., Run], env: dict[str, str]
+) -> None:
+    no_env = env | {"XMS_TOKEN": ""}
+    run = xms("batches", "list", "--tokn", TOKEN, environ=no_env)
+    assert run.code == 2
+    assert "unrecognized arguments: --tokn <redacted>" in run.err
+    run = xms("batches", "list", f"--tok={TOKEN}", environ=no_env)  # no abbreviations
+    assert run.code == 2
+    assert "unrecognized arguments: --tok=<redacted>" in run.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        (["--region", "eu"], {}, EU_ENDPOINT),
+        (["--region", "us"], {"XMS_ENDPOINT": "https://env.test/xms"}, US_ENDPOINT),
+        ([], {"XMS_ENDPOINT": "https://env.test/xms"}, "https://env.test/xms"),
+        (["--endpoint", "https://flag.test/xms"], {"XMS_ENDPOINT": "x"}, "https://flag.test/xms"),
+        ([], {}, DEFAULT_ENDPOINT),
+    ],
+)
+def test_endpoint_choice(argv: list[str], environ: dict[str, str], expected: str) -> None:
+    from transports.cli._context import endpoint_of
+    from transports.cli._parser import build_parser
+
+    args = build_parser().parse_args([*argv, "batches", "list"])
+    assert endpoint_of(args, environ) == expected

@@ -142,16 +142,15 @@ def reports_batch(args: argparse.Namespace, ctx: Context) -> int:
         ]
     )
     out.line()
-    headers = ["STATUS", "CODE", "COUNT"]
     if args.kind == "full":
-        headers.append("RECIPIENTS")
-    out.table(
-        headers,
-        [
-            (s.status, s.code, s.count, *([s.recipients] if args.kind == "full" else []))
-            for s in report.statuses
-        ],
-    )
+        out.table(
+            ("STATUS", "CODE", "COUNT", "RECIPIENTS"),
+            [(s.status, s.code, s.count, s.recipients) for s in report.statuses],
+        )
+    else:
+        out.table(
+            ("STATUS", "CODE", "COUNT"), [(s.status, s.code, s.count) for s in report.statuses]
+        )
     return 0
 
 
@@ -292,7 +291,7 @@ def groups_update(args: argparse.Namespace, ctx: Context) -> int:
 # --------------------------------------------------------------------------- inbounds
 
 
-def _sender_and_body(messages: Iterable[MoTextSms | MoBinarySms]) -> list[tuple[object, ...]]:
+def _inbound_rows(messages: Iterable[MoTextSms | MoBinarySms]) -> list[tuple[object, ...]]:
     return [
         (m.message_id, m.sender, m.recipient, m.received_at, short(body_text(m.body)))
         for m in messages
@@ -311,7 +310,7 @@ def inbounds_list(args: argparse.Namespace, ctx: Context) -> int:
     if ctx.out.as_json:
         ctx.out.json(messages)
         return 0
-    ctx.out.table(("ID", "FROM", "TO", "RECEIVED", "BODY"), _sender_and_body(messages))
+    ctx.out.table(("ID", "FROM", "TO", "RECEIVED", "BODY"), _inbound_rows(messages))
     return 0
 
 

@@ -89,11 +89,16 @@ class Context:
                     f"no API token: set {ENV_TOKEN} (--token works too, but other users"
                     " of this machine can read command lines)"
                 )
+            try:
+                from transports.requests import RequestsTransport  # noqa: PLC0415 - an extra
+            except ImportError:
+                raise UsageError("xms needs requests: pip install 'xms[requests]'") from None
             self._client = Client(
                 plan,
                 token,
                 endpoint_of(self.args, self.env),
                 self.args.timeout,
+                transport=RequestsTransport(),
                 retry=RetryPolicy(attempts=self.args.retries + 1),
             )
         return self._client

@@ -75,13 +75,20 @@ def main(
 
 
 def _tokens(argv: list[str], env: Mapping[str, str]) -> list[str]:
-    """The tokens this run may know of: `XMS_TOKEN` and whatever follows `--token`."""
+    """The tokens this run may know of: `XMS_TOKEN` and the values of flags like `--token`.
+
+    Any flag with `tok` in its name counts, so that a mistyped `--tokn VALUE`, which
+    argparse quotes in its complaint, is caught too.
+    """
     found = [env.get(ENV_TOKEN, "")]
     for i, arg in enumerate(argv):
-        if arg == "--token" and i + 1 < len(argv):
+        name, equals, value = arg.partition("=")
+        if not name.startswith("--") or "tok" not in name.lower():
+            continue
+        if equals:
+            found.append(value)
+        elif i + 1 < len(argv):
             found.append(argv[i + 1])
-        elif arg.startswith("--token="):
-            found.append(arg.removeprefix("--token="))
     # Short values (the simulator's stand-in `token`) would blank out ordinary words.
     return sorted({t for t in found if len(t) >= _MIN_SECRET_LENGTH}, key=len, reverse=True)
 

@@ -132,9 +132,19 @@ def _connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 def _leaf(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
 ) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(name, help=text, description=text, formatter_class=_FORMATTER)
+    parser = subparsers.add_parser(
+        name, help=text, description=text, formatter_class=_FORMATTER, allow_abbrev=False
+    )
     _connection_options(parser, top=False)
     return parser
+
+
+def _resource(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Add a command with actions below it, e.g. `batches` (list, show, cancel)."""
+    parser = commands.add_parser(name, help=text, description=text, allow_abbrev=False)
+    return parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
 
 def _listing(parser: argparse.ArgumentParser, *, dates: bool = True) -> None:
@@ -186,8 +196,7 @@ def _batches(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _message_options(dry)
     dry.set_defaults(run=_send.dry_run)
 
-    batches = commands.add_parser("batches", help="list, show and cancel batches")
-    sub = batches.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub = _resource(commands, "batches", "list, show and cancel batches")
     listing = _leaf(sub, "list", "list batches, newest first")
     _listing(listing)
     listing.add_argument("--from", dest="senders", action="append", metavar="SENDER")
@@ -203,8 +212,7 @@ def _batches(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    reports = commands.add_parser("reports", help="delivery reports")
-    sub = reports.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub = _resource(commands, "reports", "delivery reports")
     summary = _leaf(sub, "summary", "count a batch's messages by delivery status")
     summary.add_argument("batch_id", metavar="BATCH_ID")
     summary.set_defaults(run=_commands.reports_batch, kind="summary")
@@ -227,8 +235,7 @@ def _reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _groups(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    groups = commands.add_parser("groups", help="recipient groups")
-    sub = groups.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub = _resource(commands, "groups", "recipient groups")
     create = _leaf(sub, "create", "create a group")
     create.add_argument("--name", required=True)
     create.add_argument("--member", action="append", metavar="MSISDN", help="repeatable")
@@ -258,8 +265,7 @@ def _groups(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _inbounds(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    inbounds = commands.add_parser("inbounds", help="inbound (MO) messages")
-    sub = inbounds.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub = _resource(commands, "inbounds", "inbound (MO) messages")
     listing = _leaf(sub, "list", "list inbound messages, newest first")
     _listing(listing)
     listing.add_argument("--to", dest="recipients", action="append", metavar="NUMBER")
@@ -272,7 +278,7 @@ def _inbounds(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def _simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     text = "serve an in-memory XMS on a loopback address until Ctrl-C"
     simulate = commands.add_parser(
-        "simulate", help=text, description=text, formatter_class=_FORMATTER
+        "simulate", help=text, description=text, formatter_class=_FORMATTER, allow_abbrev=False
     )
     simulate.add_argument("--host", default="127.0.0.1", help="a loopback address")
     simulate.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -303,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Send SMS and read delivery reports, groups and inbound messages over XMS.",
         epilog=EPILOG,
         formatter_class=_FORMATTER,
+        allow_abbrev=False,
     )
     _connection_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

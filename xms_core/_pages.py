@@ -1,7 +1,8 @@
-"""Lazy paged results: the reference's `Pages`, and its async twin.
+"""Lazy paged results: the reference's `Pages` and `PagesIterator`, and their async twin.
 
-The decision whether another page follows is the page command's own
-(`next_page`, pure, in xms_core), so the sync and async drivers share it.
+They do no I/O themselves: a client hands them its `send`, and the decision
+whether another page follows is the page command's own (`next_page`), so the
+sync and async drivers share every line of paging logic.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Generic, Protocol, TypeVar, final
 
 import attrs
 
-from xms_core import Command, Page
+from xms_core._command import Command
+from xms_core._paging import Page
 
 T = TypeVar("T")
 PageCommandT = TypeVar("PageCommandT", bound="PageCommand[object]")
@@ -51,7 +53,10 @@ class Pages(Generic[T]):
         """Fetch page number `page` (from 0)."""
         return self._send(attrs.evolve(self._command, page=page))  # type: ignore[misc]
 
-    def __iter__(self) -> Iterator[Page[T]]:
+    def __iter__(self) -> PagesIterator[T]:
+        return PagesIterator(self)
+
+    def _walk(self) -> Iterator[Page[T]]:
         command: PageCommand[T] | None = self._command
         while command is not None:
             page = self._send(command)
@@ -62,6 +67,24 @@ class Pages(Generic[T]):
         """Iterate over the items of every page, fetching pages as needed."""
         for page in self:
             yield from page.content
+
+
+@final
+class PagesIterator(Generic[T]):
+    """Iterates over the pages of a `Pages`, fetching each when it is reached."""
+
+    def __init__(self, pages: Pages[T]) -> None:
+        self._pages = pages._walk()  # noqa: SLF001 - the iterator is the Pages' own
+
+    def __iter__(self) -> PagesIterator[T]:
+        return self
+
+    def __next__(self) -> Page[T]:
+        return next(self._pages)
+
+    def next(self) -> Page[T]:
+        """Fetch the next page (the reference's spelling of `next(iterator)`)."""
+        return next(self._pages)
 
 
 @final
