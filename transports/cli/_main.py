@@ -30,6 +30,10 @@ def _status(code: object) -> int:
     return code if isinstance(code, int) else EXIT_USAGE
 
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, as a shell reports a program stopped by a closed pipe."""
+
+
 def main(
     argv: list[str] | None = None,
     *,
@@ -66,6 +70,13 @@ def main(
     context = Context(args, out=Output(out, as_json=args.json), err=err, env=environ)
     try:
         return int(args.run(args, context))
+    except BrokenPipeError:
+        # The reader went away (`xms batches list | head -1`): stop quietly, and keep
+        # the interpreter's final flush of stdout from failing again.
+        if out is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (UsageError, TypeError, ValueError, ApiException, KeyboardInterrupt) as exc:
         status, message = _failure(exc)
         err.write(_redacted(f"xms: {message}\n", _tokens(arguments, environ)))
