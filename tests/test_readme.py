@@ -1,0 +1,121 @@
+"""Every example in README.md runs, against the served simulator, as a user would run it.
+
+Python examples run in a fresh interpreter each (so `asyncio.run` gets a plain
+asyncio loop), with `SERVICE_PLAN_ID`, `TOKEN` and `ENDPOINT` pointing at the
+simulator. The pytest example runs under pytest. Console examples run their
+`xms` and `curl` lines with the simulator's settings in the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from transports.simulator import Simulator, SimulatorServer, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"```(python|console)\n(.*?)```", README, flags=re.DOTALL)
+PYTHON = [code for kind, code in BLOCKS if kind == "python"]
+CONSOLE = [code for kind, code in BLOCKS if kind == "console"]
+
+CALLBACK_CHECK = """
+import io, json
+from wsgiref.util import setup_testing_defaults
+
+def post(body, content_type="application/json"):
+    environ = {}
+    setup_testing_defaults(environ)
+    environ.update(REQUEST_METHOD="POST", CONTENT_TYPE=content_type,
+                   CONTENT_LENGTH=str(len(body)), **{"wsgi.input": io.BytesIO(body)})
+    seen = []
+    app(environ, lambda status, headers: seen.append(status))
+    return seen[0]
+
+report = {"type": "recipient_delivery_report_sms", "batch_id": "b1", "recipient": "46701234567",
+          "code": 0, "status": "Delivered", "at": "2024-01-03T12:53:09.286Z"}
+assert post(json.dumps(report).encode()) == "204 No Content"
+assert post(b"{not json") == "400 Bad Request"
+print("callback receiver ok")
+"""
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[SimulatorServer]:
+    simulator = Simulator(service_plan_id="plan", token="token")
+    with serve(simulator.handle, callbacks=simulator.take_callbacks) as server:
+        yield server
+
+
+def run(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> str:
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and tools
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert completed.returncode == 0, (args, completed.stdout, completed.stderr)
+    return completed.stdout
+
+
+def test_the_readme_has_examples_of_every_kind() -> None:
+    assert len(PYTHON) >= 9
+    assert len(CONSOLE) >= 4
+    for needle in ("TrioTransport", "AsyncioTransport", "AsyncioClient", "parse_callback"):
+        assert any(needle in code for code in PYTHON), needle
+
+
+@pytest.mark.parametrize("code", PYTHON, ids=lambda code: code.strip().splitlines()[0][:40])
+def test_python_example_runs(code: str, served: SimulatorServer, tmp_path: Path) -> None:
+    if code.startswith("# test_"):
+        (tmp_path / "test_example.py").write_text(code)
+        out = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path)
+        assert re.search(r"\b3 passed\b", out), out
+        return
+    prelude = f"SERVICE_PLAN_ID = 'plan'\nTOKEN = 'token'\nENDPOINT = {served.url!r}\n"
+    epilogue = CALLBACK_CHECK if "def app(environ" in code else ""
+    script = tmp_path / "example.py"
+    script.write_text(prelude + code + epilogue)
+    run([sys.executable, str(script)], cwd=tmp_path)
+
+
+def console_lines(code: str) -> list[str]:
+    code = re.sub(r"\\\n\s*", " ", code)  # join continued lines
+    lines = [line[2:].strip() for line in code.splitlines() if line.startswith("$ ")]
+    return [line for line in lines if line.startswith(("xms ", "curl "))]
+
+
+def test_console_examples_run(served: SimulatorServer, tmp_path: Path) -> None:
+    (tmp_path / "customers.csv").write_text(
+        "recipient,name,order\n+46701234567,Mary,A-17\n+46709876543,Joe,B-2\n"
+    )
+    env = {
+        **os.environ,
+        "XMS_ENDPOINT": served.url,
+        "XMS_SERVICE_PLAN_ID": "plan",
+        "XMS_TOKEN": "token",
+    }
+    ran = 0
+    for code in CONSOLE:
+        for line in console_lines(code):
+            words = shlex.split(line.split(" &")[0].split("  #")[0])
+            if words[:2] == ["xms", "simulate"]:
+                continue  # the served simulator stands in for it
+            if words[0] == "xms":
+                out = run(
+                    [sys.executable, "-m", "transports.cli", *words[1:]], cwd=tmp_path, env=env
+                )
+            else:
+                assert shutil.which("curl"), "curl is needed for the curl example"
+                words = [w.replace("http://127.0.0.1:8080/xms", served.url) for w in words]
+                out = run(words, cwd=tmp_path)
+                assert json.loads(out)["body"] == "hi"
+            assert "token" not in out.replace("tokens", "")
+            ran += 1
+    assert ran >= 10
