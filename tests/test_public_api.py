@@ -225,7 +225,7 @@ def test_reference_class_hierarchy(child: str, parent: str) -> None:
 def test_reference_pager_is_in_the_api_module_and_with_the_clients() -> None:
     import transports
 
-    assert REFERENCE_PAGERS <= set(xms_core.api.__all__)
+    assert set(xms_core.api.__all__) >= REFERENCE_PAGERS
     assert transports.Pages is xms_core.api.Pages
     assert callable(xms_core.api.PagesIterator.next)
 

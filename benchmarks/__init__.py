@@ -1,0 +1,1 @@
+"""Benchmarks of xms against the original SDK and the raw floors: `./benchmarks/run`."""
