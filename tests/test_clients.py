@@ -192,3 +192,25 @@ def test_debug_logs_never_show_the_token(caplog: pytest.LogCaptureFixture) -> No
     assert caplog.records
     assert all(TOKEN not in record.getMessage() for record in caplog.records)
     assert all(TOKEN not in repr(record.args) for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("name", "host"),
+    [
+        ("US_ENDPOINT", "us.sms.api.sinch.com"),
+        ("EU_ENDPOINT", "eu.sms.api.sinch.com"),
+        ("AU_ENDPOINT", "au.sms.api.sinch.com"),
+        ("BR_ENDPOINT", "br.sms.api.sinch.com"),
+        ("CA_ENDPOINT", "ca.sms.api.sinch.com"),
+    ],
+)
+def test_regional_endpoints_are_named_constants(name: str, host: str) -> None:
+    import xms_core
+
+    endpoint = getattr(xms_core, name)
+    transport = MemoryTransport(lambda request: HttpResponse(status=404))
+    client = Client(PLAN, TOKEN, endpoint, transport=transport)
+    with pytest.raises(NotFoundException):
+        client.fetch_batch("b1")
+    # Recorded by the in-memory transport; nothing is sent anywhere.
+    assert transport.requests[0].url == f"https://{host}/xms/v1/{PLAN}/batches/b1"

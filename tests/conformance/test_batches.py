@@ -250,3 +250,40 @@ async def test_unusual_identifier_round_trips_as_one_segment(xms: Subject) -> No
     with pytest.raises(NotFoundException) as info:
         await xms.fetch_batch("odd id+with:chars!")
     assert info.value.url.endswith("/batches/odd%20id%2Bwith%3Achars%21")
+
+
+async def test_todays_batch_fields_round_trip(xms: Subject, simulator: Simulator) -> None:
+    created = await xms.create_batch(
+        text_batch(
+            parameters={},
+            body="short",
+            flash_message=True,
+            max_number_of_message_parts=2,
+            truncate_concat=False,
+            from_ton=1,
+            from_npi=1,
+            feedback_enabled=True,
+            delivery_report=ReportType.PER_RECIPIENT_FINAL,
+            callback_url="http://127.0.0.1:9/cb",
+        )
+    )
+    stored = simulator.batch(created.batch_id)
+
+    assert (created.flash_message, created.max_number_of_message_parts) == (True, 2)
+    assert (created.truncate_concat, created.from_ton, created.from_npi) == (False, 1, 1)
+    assert created.feedback_enabled is True
+    assert created.delivery_report == "per_recipient_final"
+    assert stored["flash_message"] is True
+    assert stored["max_number_of_message_parts"] == 2
+    assert await xms.fetch_batch(created.batch_id) == created
+
+
+async def test_a_message_over_its_parts_limit_is_aborted(
+    xms: Subject, clock: ManualClock
+) -> None:
+    created = await xms.create_batch(
+        text_batch(parameters={}, body="x" * 400, max_number_of_message_parts=2)
+    )
+    clock.advance(10)
+    report = await xms.fetch_recipient_delivery_report(created.batch_id, RECIPIENTS[0])
+    assert (report.status, report.code) == ("Aborted", 411)
