@@ -52,7 +52,10 @@ class HttpRequest:
     def header(self, name: str) -> str | None:
         """Return the first value of the header `name` (any case), or None."""
         wanted = name.lower()
-        return next((v for k, v in self.headers if k == wanted), None)
+        for key, value in self.headers:
+            if key == wanted:
+                return value
+        return None
 
 
 @final
@@ -73,4 +76,7 @@ class HttpResponse:
     def header(self, name: str) -> str | None:
         """Return the first value of the header `name` (any case), or None."""
         wanted = name.lower()
-        return next((v for k, v in self.headers if k == wanted), None)
+        for key, value in self.headers:
+            if key == wanted:
+                return value
+        return None

@@ -57,7 +57,7 @@ def read_page(data: object, key: str, read_item: Callable[[Any], T]) -> Page[T]:
         items = []
     if type(items) is not list:
         raise WireError(f"field {key!r}: expected an array")
-    content = tuple(read_item(item) for item in items)
+    content = tuple(map(read_item, items))
     return make(
         Page,
         page=req_int(body, "page"),

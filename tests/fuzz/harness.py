@@ -145,6 +145,7 @@ def main() -> None:
     """Run one target under atheris: `decoders` or `simulator`."""
     import atheris  # type: ignore[import-not-found]
 
+    atheris.instrument_all()  # coverage feedback for the code already imported
     target = decoders if sys.argv[1] == "decoders" else simulator_target(Simulator)
     atheris.Setup([sys.argv[0], *sys.argv[2:]], target)
     atheris.Fuzz()
