@@ -278,9 +278,7 @@ async def test_todays_batch_fields_round_trip(xms: Subject, simulator: Simulator
     assert await xms.fetch_batch(created.batch_id) == created
 
 
-async def test_a_message_over_its_parts_limit_is_aborted(
-    xms: Subject, clock: ManualClock
-) -> None:
+async def test_a_message_over_its_parts_limit_is_aborted(xms: Subject, clock: ManualClock) -> None:
     created = await xms.create_batch(
         text_batch(parameters={}, body="x" * 400, max_number_of_message_parts=2)
     )
