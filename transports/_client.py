@@ -18,6 +18,7 @@ from transports.base import SyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,
     DEFAULT_TIMEOUT,
+    USER_AGENT,
     CancelBatch,
     Command,
     CreateBatch,
@@ -99,18 +100,11 @@ def settings_for(
     allow_insecure_http: bool,
 ) -> Settings:
     """Build the `Settings` of a client from its constructor arguments."""
-    if user_agent is None:
-        return Settings(
-            service_plan_id=service_plan_id,
-            token=token,
-            endpoint=endpoint,
-            allow_insecure_http=allow_insecure_http,
-        )
     return Settings(
         service_plan_id=service_plan_id,
         token=token,
         endpoint=endpoint,
-        user_agent=user_agent,
+        user_agent=USER_AGENT if user_agent is None else user_agent,
         allow_insecure_http=allow_insecure_http,
     )
 
