@@ -28,7 +28,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
+from typing import final
 
 from benchmarks import fixtures
 
@@ -44,10 +47,8 @@ _REASONS = {200: b"OK", 201: b"Created", 404: b"Not Found"}
 
 def render(status: int, body: bytes) -> bytes:
     """A whole HTTP/1.1 answer with a JSON body."""
-    return (
-        b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
-        % (status, _REASONS[status], len(body), body)
-    )
+    head = b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+    return head % (status, _REASONS[status], len(body)) + body
 
 
 class Answers:
@@ -121,7 +122,7 @@ def serve(listener: socket.socket, stop_fd: int) -> None:
     """Serve until `stop_fd` is readable and at EOF."""
     answers = Answers()
     poll = select.epoll()
-    listener.setblocking(False)
+    listener.setblocking(False)  # noqa: FBT003 - the socket API
     poll.register(listener.fileno(), select.EPOLLIN)
     poll.register(stop_fd, select.EPOLLIN | select.EPOLLHUP)
     peers: dict[int, _Peer] = {}
@@ -138,7 +139,7 @@ def serve(listener: socket.socket, stop_fd: int) -> None:
                 with contextlib.suppress(BlockingIOError):
                     while True:
                         sock, _ = listener.accept()
-                        sock.setblocking(False)
+                        sock.setblocking(False)  # noqa: FBT003 - the socket API
                         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                         peers[sock.fileno()] = _Peer(sock)
                         poll.register(sock.fileno(), _READ)
@@ -166,20 +167,20 @@ def serve(listener: socket.socket, stop_fd: int) -> None:
                 _flush(peer, poll, drop)
 
 
-def _flush(peer: _Peer, poll: select.epoll, drop: object) -> None:
+def _flush(peer: _Peer, poll: select.epoll, drop: Callable[[int], None]) -> None:
     fd = peer.sock.fileno()
     try:
         sent = peer.sock.send(peer.pending)
     except BlockingIOError:
         sent = 0
     except OSError:
-        drop(fd)  # type: ignore[operator]
+        drop(fd)
         return
     peer.pending = peer.pending[sent:]
     if peer.pending:
         poll.modify(fd, _READ | select.EPOLLOUT)
     elif peer.closing:
-        drop(fd)  # type: ignore[operator]
+        drop(fd)
     else:
         poll.modify(fd, _READ)
 
@@ -196,17 +197,18 @@ def main() -> int:
     return 0
 
 
+@final
 class Server:
-    """The server as a child process: `with Server() as server: server.url ...`."""
+    """The server as a child process: `with Server() as server: ... server.endpoint ...`."""
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self.port = 0
 
     def __enter__(self) -> Server:
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self._process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

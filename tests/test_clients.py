@@ -208,7 +208,7 @@ def test_regional_endpoints_are_named_constants(name: str, host: str) -> None:
     import xms_core
 
     endpoint = getattr(xms_core, name)
-    transport = MemoryTransport(lambda request: HttpResponse(status=404))
+    transport = MemoryTransport(lambda _request: HttpResponse(status=404))
     client = Client(PLAN, TOKEN, endpoint, transport=transport)
     with pytest.raises(NotFoundException):
         client.fetch_batch("b1")

@@ -27,8 +27,9 @@ from xms_core._paging import Page, has_next_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
+    all_str,
+    constructor,
     decode,
-    make,
     obj,
     opt_int,
     opt_str,
@@ -119,17 +120,50 @@ class BatchRecipientDeliveryReport:
     type: str = "recipient_delivery_report_sms"
 
 
+_new_bucket = constructor(BatchDeliveryReportStatus, "code", "status", "count", "recipients")
+_new_report = constructor(
+    BatchDeliveryReport, "batch_id", "total_message_count", "statuses", "client_reference", "type"
+)
+_new_recipient_report = constructor(
+    BatchRecipientDeliveryReport,
+    "batch_id",
+    "recipient",
+    "code",
+    "status",
+    "status_at",
+    "status_message",
+    "operator",
+    "operator_status_at",
+    "client_reference",
+    "applied_originator",
+    "number_of_message_parts",
+    "encoding",
+    "type",
+)
+
+
 def _read_bucket(value: object) -> BatchDeliveryReportStatus:
-    data = obj(value, "status bucket")
-    raw = data.get("recipients")
-    recipients = () if raw is None else str_items(raw, "field 'recipients'")
-    return make(
-        BatchDeliveryReportStatus,
-        code=req_int(data, "code"),
-        status=req_str(data, "status"),
-        count=req_int(data, "count"),
-        recipients=recipients,
-    )
+    data = value if type(value) is dict else obj(value, "status bucket")
+    get = data.get
+    raw = get("recipients")
+    # A full report's bulk: the strings are checked in C and the list copied into
+    # the tuple, sharing every string json.loads made (no second copy is kept).
+    if raw is None:
+        recipients: tuple[str, ...] = ()
+    elif type(raw) is list and all_str(raw):
+        recipients = tuple(raw)
+    else:
+        recipients = str_items(raw, "field 'recipients'")
+    code = get("code")
+    if type(code) is not int:
+        code = req_int(data, "code")
+    status = get("status")
+    if type(status) is not str:
+        status = req_str(data, "status")
+    count = get("count")
+    if type(count) is not int:
+        count = req_int(data, "count")
+    return _new_bucket(code, status, count, recipients)
 
 
 def read_batch_report(value: object) -> BatchDeliveryReport:
@@ -143,13 +177,12 @@ def read_batch_report(value: object) -> BatchDeliveryReport:
         raw = []
     if type(raw) is not list:
         raise WireError("field 'statuses': expected an array")
-    return make(
-        BatchDeliveryReport,
-        batch_id=req_str(data, "batch_id"),
-        total_message_count=req_int(data, "total_message_count"),
-        statuses=tuple([_read_bucket(item) for item in raw]),
-        client_reference=opt_str(data, "client_reference"),
-        type=kind,
+    return _new_report(
+        req_str(data, "batch_id"),
+        req_int(data, "total_message_count"),
+        tuple(map(_read_bucket, raw)),
+        opt_str(data, "client_reference"),
+        kind,
     )
 
 
@@ -159,21 +192,20 @@ def read_recipient_report(value: object) -> BatchRecipientDeliveryReport:
     kind = req_str(data, "type")
     if kind not in RECIPIENT_REPORT_TYPES:
         raise WireError(f"unknown recipient delivery report type {kind!r}")
-    return make(
-        BatchRecipientDeliveryReport,
-        batch_id=req_str(data, "batch_id"),
-        recipient=req_str(data, "recipient"),
-        code=req_int(data, "code"),
-        status=req_str(data, "status"),
-        status_at=req_time(data, "at"),
-        status_message=opt_str(data, "status_message"),
-        operator=opt_str(data, "operator"),
-        operator_status_at=opt_time(data, "operator_status_at"),
-        client_reference=opt_str(data, "client_reference"),
-        applied_originator=opt_str(data, "applied_originator"),
-        number_of_message_parts=opt_int(data, "number_of_message_parts"),
-        encoding=opt_str(data, "encoding"),
-        type=kind,
+    return _new_recipient_report(
+        req_str(data, "batch_id"),
+        req_str(data, "recipient"),
+        req_int(data, "code"),
+        req_str(data, "status"),
+        req_time(data, "at"),
+        opt_str(data, "status_message"),
+        opt_str(data, "operator"),
+        opt_time(data, "operator_status_at"),
+        opt_str(data, "client_reference"),
+        opt_str(data, "applied_originator"),
+        opt_int(data, "number_of_message_parts"),
+        opt_str(data, "encoding"),
+        kind,
     )
 
 

@@ -17,7 +17,7 @@ Headers = tuple[tuple[str, str], ...]
 
 
 def _lowered(headers: Iterable[tuple[str, str]]) -> Headers:
-    return tuple((name.lower(), value) for name, value in headers)
+    return tuple([(name.lower(), value) for name, value in headers])
 
 
 def _redacted(headers: Headers) -> str:

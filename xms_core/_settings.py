@@ -14,6 +14,7 @@ import attrs
 from xms_core._http import HttpRequest
 from xms_core._validate import check_identifier
 from xms_core._version import __version__
+from xms_core._wire import constructor
 
 DEFAULT_ENDPOINT = "https://api.clxcommunications.com/xms"
 """The reference SDK's default endpoint (the CLX-era host)."""
@@ -43,9 +44,33 @@ def _loopback(host: str) -> bool:
         return False
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_json(value: object) -> bytes:
     """Encode a JSON value deterministically: compact, UTF-8, keys in insertion order."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    # One encoder for every call: json.dumps with options builds a new one each time.
+    return _ENCODER.encode(value).encode()
+
+
+_SEGMENTS: dict[str, str] = {}
+_SEGMENTS_KEPT = 1024
+
+
+def _segment(text: str) -> str:
+    """Percent-encode one path segment, remembering the last few (`batches`, ids)."""
+    quoted = _SEGMENTS.get(text) if type(text) is str else None
+    if quoted is None:
+        quoted = quote(text, safe="")
+        if type(text) is str:
+            if len(_SEGMENTS) >= _SEGMENTS_KEPT:
+                _SEGMENTS.clear()
+            _SEGMENTS[text] = quoted
+    return quoted
+
+
+# The core's own requests carry header names already in lower case: skip the converter.
+_new_request = constructor(HttpRequest, "method", "url", "headers", "body")
 
 
 @final
@@ -126,7 +151,7 @@ class Settings:
         """Return the URL of `segments` below the service plan, each encoded as one segment."""
         url = self._base
         if segments:
-            url += "/" + "/".join(quote(s, safe="") for s in segments)
+            url += "/" + "/".join([_segment(s) for s in segments])
         if query:
             url += "?" + urlencode(query)
         return url
@@ -152,10 +177,7 @@ class Settings:
         """
         url = self.url(*segments, query=query)
         if json is None:
-            return HttpRequest(method=method, url=url, headers=self._headers)
-        return HttpRequest(
-            method=method,
-            url=url,
-            headers=(*self._headers, ("content-type", "application/json")),
-            body=encode_json(json),
+            return _new_request(method, url, self._headers, None)
+        return _new_request(
+            method, url, (*self._headers, ("content-type", "application/json")), encode_json(json)
         )

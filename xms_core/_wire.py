@@ -142,9 +142,8 @@ def str_items(value: object, what: str) -> tuple[str, ...]:
     if type(value) is not list:
         raise WireError(f"{what}: expected an array of strings, got {_kind(value)}")
     if not all_str(value):
-        for item in value:
-            if type(item) is not str:
-                raise WireError(f"{what}: expected strings, found {_kind(item)}")
+        odd = next(item for item in value if type(item) is not str)
+        raise WireError(f"{what}: expected strings, found {_kind(odd)}")
     return tuple(value)
 
 
@@ -313,7 +312,7 @@ def constructor(cls: type[T], *names: str) -> Callable[..., T]:
         ValueError: A name is not an `init` field of `cls` or is given twice, or
             a field without a default is left out.
     """
-    fields = [a for a in attrs.fields(cls) if a.init]  # type: ignore[misc]
+    fields = [a for a in attrs.fields(cls) if a.init]  # type: ignore[arg-type]
     if len(set(names)) != len(names) or not {a.name for a in fields}.issuperset(names):
         raise ValueError(f"{cls.__name__}: bad field names {names!r}")
     scope: dict[str, Any] = {}
@@ -357,14 +356,20 @@ def _compile(cls: type, parameters: str, lines: list[str], scope: dict[str, Any]
 
     Generated code, as attrs writes `__init__`: one straight line per field.
     The instance is born as a writable twin of `cls` (a subclass adding no slot
-    and no behaviour, only the plain `object.__setattr__`), so each line is a
-    plain slot store; it then becomes a `cls`, which the identical layout allows.
+    and no behaviour, only the plain `object.__setattr__` and `__delattr__`), so
+    each line is a plain slot store; it then becomes a `cls`, which the
+    identical layout allows.
     That is four times faster than `object.__setattr__` per field, and the
     frozen class never sees a write.
     """
     writable = _WRITABLE.get(cls)
     if writable is None:
-        namespace = {"__slots__": (), "__setattr__": object.__setattr__}
+        # Both, or the type keeps a Python-level attribute slot and stores get slow.
+        namespace = {
+            "__slots__": (),
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+        }
         writable = _WRITABLE[cls] = type(f"Writable{cls.__name__}", (cls,), namespace)
     scope.update(xms_new=object.__new__, xms_writable=writable, xms_cls=cls)
     source = "\n    ".join(
