@@ -40,7 +40,7 @@ from xms_core._batches import (
 from xms_core._command import expect_json
 from xms_core._filters import add_dates, filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
-from xms_core._paging import Page, has_next_page, read_page
+from xms_core._paging import Page, following_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import decode
 
@@ -246,11 +246,7 @@ class FetchBatches:
 
     def next_page(self, page: Page[MtBatchResult]) -> FetchBatches | None:
         """Return the command for the page after `page`, or None at the end."""
-        if not has_next_page(page, self.items_before):
-            return None
-        return attrs.evolve(
-            self, page=page.page + 1, items_before=self.items_before + len(page.content)
-        )
+        return following_page(self, page)
 
 
 @final

@@ -23,7 +23,7 @@ from xms_core import _validate as v
 from xms_core._command import classify, expect_json
 from xms_core._filters import add_dates, filter_codes, filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
-from xms_core._paging import Page, has_next_page, read_page
+from xms_core._paging import Page, following_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
@@ -337,11 +337,7 @@ class FetchDeliveryReports:
 
     def next_page(self, page: Page[BatchRecipientDeliveryReport]) -> FetchDeliveryReports | None:
         """Return the command for the page after `page`, or None at the end."""
-        if not has_next_page(page, self.items_before):
-            return None
-        return attrs.evolve(
-            self, page=page.page + 1, items_before=self.items_before + len(page.content)
-        )
+        return following_page(self, page)
 
 
 @final

@@ -27,7 +27,7 @@ from xms_core._command import classify, expect_json
 from xms_core._constants import Reset
 from xms_core._filters import filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
-from xms_core._paging import Page, has_next_page, read_page
+from xms_core._paging import Page, following_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import (
     JsonObject,
@@ -364,11 +364,7 @@ class FetchGroups:
 
     def next_page(self, page: Page[GroupResult]) -> FetchGroups | None:
         """Return the command for the page after `page`, or None at the end."""
-        if not has_next_page(page, self.items_before):
-            return None
-        return attrs.evolve(
-            self, page=page.page + 1, items_before=self.items_before + len(page.content)
-        )
+        return following_page(self, page)
 
 
 @final

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, final
+from typing import Any, Generic, Protocol, TypeVar, final
 
 import attrs
 
@@ -47,6 +47,26 @@ def has_next_page(page: Page[Any], items_before: int) -> bool:
     """
     received = len(page.content)
     return received > 0 and items_before + received < page.total_size
+
+
+class _Paged(Protocol):
+    @property
+    def items_before(self) -> int: ...
+
+
+PagedT = TypeVar("PagedT", bound=_Paged)
+
+
+def following_page(command: PagedT, page: Page[Any]) -> PagedT | None:
+    """Return `command` for the page after `page`, or None when `page` was the last.
+
+    Every page command's `next_page` is this, so all listings share one rule.
+    """
+    if not has_next_page(page, command.items_before):
+        return None
+    return attrs.evolve(  # type: ignore[misc]
+        command, page=page.page + 1, items_before=command.items_before + len(page.content)
+    )
 
 
 def read_page(data: object, key: str, read_item: Callable[[Any], T]) -> Page[T]:
