@@ -17,7 +17,7 @@ import urllib3.util.connection
 
 from transports.base import SyncTransport
 from transports.requests import RequestsTransport
-from transports.simulator._server import Fault, FaultPlan, SimulatorServer, serve
+from transports.simulator import Fault, FaultPlan, SimulatorServer, serve
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
     ConnectException,

@@ -24,8 +24,8 @@ import h11
 import pytest
 import trustme
 
+from transports.simulator import Fault, FaultPlan, SimulatorServer, serve, start
 from transports.simulator.__main__ import main
-from transports.simulator._server import Fault, FaultPlan, SimulatorServer, serve, start
 from xms_core import HttpRequest, HttpResponse
 
 TOKEN = "secret-token-123"

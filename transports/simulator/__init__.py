@@ -9,6 +9,7 @@ makes it an offline XMS, and `serve(simulator.handle)` puts it on 127.0.0.1.
 from __future__ import annotations
 
 from transports.simulator._core import ManualClock, Simulator
-from transports.simulator._server import Fault, FaultPlan, SimulatorServer, serve, start
+from transports.simulator._faults import Fault, FaultPlan
+from transports.simulator._server import SimulatorServer, serve, start
 
 __all__ = ["Fault", "FaultPlan", "ManualClock", "Simulator", "SimulatorServer", "serve", "start"]

@@ -20,7 +20,6 @@ the `authorization` token never leaves the process.
 from __future__ import annotations
 
 import contextlib
-import enum
 import http
 import ipaddress
 import logging
@@ -29,13 +28,14 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Literal, final
+from typing import final
 from urllib.parse import urlsplit
 
 import attrs
 import h11
 
 from transports.simulator._callbacks import CallbackDelivery, post_callback
+from transports.simulator._faults import JSON, Fault, FaultPlan, Pending, canned
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -53,80 +53,8 @@ _ACCEPT_POLL = 0.05
 _LINGER = 1.0
 _STOP_GRACE = 1.0
 _HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
-_JSON = ("content-type", "application/json")
 
 _log = logging.getLogger(__name__)
-
-
-class Fault(enum.Enum):
-    """A server-side misbehaviour, applied to upcoming requests."""
-
-    CLOSE_BEFORE_ANSWER = "close_before_answer"
-    """Read the whole request, then close without answering."""
-    CLOSE_MID_HEADERS = "close_mid_headers"
-    """Send the start of the status line (`HTTP/1.1 2`), then close.
-
-    The cut is inside the status line because `http.client` (under requests)
-    takes headers cut off by a close for complete ones.
-    """
-    CLOSE_MID_BODY = "close_mid_body"
-    """Declare a content-length, send fewer bytes, then close."""
-    DELAY = "delay"
-    """Answer normally after `FaultPlan.delay` seconds."""
-    INVALID_JSON = "invalid_json"
-    """Answer 200 `application/json` with a body that is not JSON."""
-    NON_JSON_CONTENT_TYPE = "non_json_content_type"
-    """Answer 200 with an HTML page."""
-    TRUNCATED_CHUNKED = "truncated_chunked"
-    """Send a chunked answer, then close before the final chunk."""
-    HUGE_BODY = "huge_body"
-    """Answer 200 with a 20 MiB (valid JSON) body, streamed."""
-    OVERSIZED_HEADER = "oversized_header"
-    """Add one 128 KiB header to the answer."""
-    HTTP10_NO_LENGTH = "http10_no_length"
-    """Send the handler's answer as HTTP/1.0 without content-length, ended by close."""
-    TOO_MANY_REQUESTS = "too_many_requests"
-    """Answer 429 with `Retry-After: FaultPlan.retry_after`."""
-    SERVICE_UNAVAILABLE = "service_unavailable"
-    """Answer 503."""
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
-
-
-@final
-@attrs.frozen(kw_only=True)
-class FaultPlan:
-    """Which fault to apply, how often, and to which requests.
-
-    Attributes:
-        fault: The misbehaviour.
-        count: How many matching requests it spoils.
-        when: "before" replaces handling (the handler is not called, except for
-            `DELAY` and `HTTP10_NO_LENGTH`, which need its answer); "after" calls
-            the handler first, so its state changes, and then spoils the answer.
-        delay: Seconds to wait, for `Fault.DELAY`.
-        retry_after: The `Retry-After` value, for `Fault.TOO_MANY_REQUESTS`.
-        path_contains: Only requests whose target (path and query) contains
-            this text match; None matches every request.
-    """
-
-    fault: Fault = attrs.field(validator=attrs.validators.instance_of(Fault))
-    count: int = attrs.field(default=1, validator=attrs.validators.ge(1))
-    when: Literal["before", "after"] = attrs.field(
-        default="before", validator=attrs.validators.in_(("before", "after"))
-    )
-    delay: float = attrs.field(default=0.0, validator=_non_negative)
-    retry_after: str = "1"
-    path_contains: str | None = None
-
-
-@attrs.define
-class _Pending:
-    plan: FaultPlan
-    remaining: int
 
 
 @attrs.frozen
@@ -163,31 +91,6 @@ def _raw_head(status: int, headers: Iterable[tuple[str, str]], *, version: str =
 
 def _end_to_end(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
-
-
-def _error_body(code: str, text: str) -> bytes:
-    return b'{"code":"%s","text":"%s"}' % (code.encode(), text.encode())
-
-
-def _canned(fault: Fault, plan: FaultPlan) -> HttpResponse:
-    """The answer a fault sends instead of (or around) the handler's."""
-    if fault is Fault.INVALID_JSON:
-        return HttpResponse(status=200, headers=[_JSON], body=b'{"id": "01FC66621X", "type": mt_')
-    if fault is Fault.NON_JSON_CONTENT_TYPE:
-        page = b"<html><head><title>Gateway</title></head><body>It works!</body></html>"
-        return HttpResponse(status=200, headers=[("content-type", "text/html")], body=page)
-    if fault is Fault.TOO_MANY_REQUESTS:
-        return HttpResponse(
-            status=429,
-            headers=[_JSON, ("retry-after", plan.retry_after)],
-            body=_error_body("too_many_requests", "Too many requests"),
-        )
-    if fault is Fault.SERVICE_UNAVAILABLE:
-        return HttpResponse(
-            status=503, headers=[_JSON], body=_error_body("unavailable", "Service unavailable")
-        )
-    padding = b"x" * 512
-    return HttpResponse(status=200, headers=[_JSON], body=b'{"padding":"%s"}' % padding)
 
 
 def _incoming(request: h11.Request, body: bytes) -> _Incoming:
@@ -412,15 +315,15 @@ class _Connection:
             Fault.TOO_MANY_REQUESTS,
             Fault.SERVICE_UNAVAILABLE,
         }:
-            return self._respond(conn, incoming, _canned(fault, plan))
+            return self._respond(conn, incoming, canned(fault, plan))
         if fault is Fault.HUGE_BODY:
             return self._send_huge(conn)
-        answer = response if response is not None else _canned(fault, plan)
+        answer = response if response is not None else canned(fault, plan)
         if fault is Fault.OVERSIZED_HEADER:
             oversized = ("x-oversized", "a" * _OVERSIZED_HEADER_SIZE)
             return self._respond(conn, incoming, answer, extra=[oversized])
         headers = _end_to_end(answer.headers)
-        body = answer.body if len(answer.body) >= 2 else _canned(fault, plan).body  # noqa: PLR2004 - a half needs two bytes
+        body = answer.body if len(answer.body) >= 2 else canned(fault, plan).body  # noqa: PLR2004 - a half needs two bytes
         status = answer.status if answer.status not in {204, 304} else 200
         if fault is Fault.CLOSE_MID_HEADERS:
             head = _raw_head(status, [*headers, ("content-length", str(len(body)))])
@@ -441,7 +344,7 @@ class _Connection:
         filler = b"x" * _CHUNK
         remaining = _HUGE_BODY_SIZE - len(prefix) - len(suffix)
         length = ("content-length", str(_HUGE_BODY_SIZE))
-        self._send(conn.send(h11.Response(status_code=200, headers=[_JSON, length])))
+        self._send(conn.send(h11.Response(status_code=200, headers=[JSON, length])))
         self._send(conn.send(h11.Data(data=prefix)))
         while remaining > 0:
             piece = filler[: min(remaining, _CHUNK)]
@@ -504,7 +407,7 @@ class SimulatorServer:
         self._handler_lock = threading.Lock()
         self._stopping = threading.Event()
         self._stopped = False
-        self._faults: list[_Pending] = []
+        self._faults: list[Pending] = []
         self._connections: set[_Connection] = set()
         self._accepted = 0
         self._open = 0
@@ -570,7 +473,7 @@ class SimulatorServer:
     def inject(self, plan: FaultPlan) -> None:
         """Queue `plan`; it spoils the next `plan.count` matching requests."""
         with self._lock:
-            self._faults.append(_Pending(plan=plan, remaining=plan.count))
+            self._faults.append(Pending(plan=plan, remaining=plan.count))
 
     def clear_faults(self) -> None:
         """Drop every queued fault."""

@@ -1,0 +1,113 @@
+"""Server-side faults of the served simulator, for tests of hostile servers.
+
+`SimulatorServer.inject(FaultPlan(...))` applies one `Fault` to the next
+`count` matching requests; see `transports.simulator._server` for how each is
+carried out on the wire.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal, final
+
+import attrs
+
+from xms_core import HttpResponse
+
+JSON = ("content-type", "application/json")
+
+
+class Fault(enum.Enum):
+    """A server-side misbehaviour, applied to upcoming requests."""
+
+    CLOSE_BEFORE_ANSWER = "close_before_answer"
+    """Read the whole request, then close without answering."""
+    CLOSE_MID_HEADERS = "close_mid_headers"
+    """Send the start of the status line (`HTTP/1.1 2`), then close.
+
+    The cut is inside the status line because `http.client` (under requests)
+    takes headers cut off by a close for complete ones.
+    """
+    CLOSE_MID_BODY = "close_mid_body"
+    """Declare a content-length, send fewer bytes, then close."""
+    DELAY = "delay"
+    """Answer normally after `FaultPlan.delay` seconds."""
+    INVALID_JSON = "invalid_json"
+    """Answer 200 `application/json` with a body that is not JSON."""
+    NON_JSON_CONTENT_TYPE = "non_json_content_type"
+    """Answer 200 with an HTML page."""
+    TRUNCATED_CHUNKED = "truncated_chunked"
+    """Send a chunked answer, then close before the final chunk."""
+    HUGE_BODY = "huge_body"
+    """Answer 200 with a 20 MiB (valid JSON) body, streamed."""
+    OVERSIZED_HEADER = "oversized_header"
+    """Add one 128 KiB header to the answer."""
+    HTTP10_NO_LENGTH = "http10_no_length"
+    """Send the handler's answer as HTTP/1.0 without content-length, ended by close."""
+    TOO_MANY_REQUESTS = "too_many_requests"
+    """Answer 429 with `Retry-After: FaultPlan.retry_after`."""
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    """Answer 503."""
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+
+
+@final
+@attrs.frozen(kw_only=True)
+class FaultPlan:
+    """Which fault to apply, how often, and to which requests.
+
+    Attributes:
+        fault: The misbehaviour.
+        count: How many matching requests it spoils.
+        when: "before" replaces handling (the handler is not called, except for
+            `DELAY` and `HTTP10_NO_LENGTH`, which need its answer); "after" calls
+            the handler first, so its state changes, and then spoils the answer.
+        delay: Seconds to wait, for `Fault.DELAY`.
+        retry_after: The `Retry-After` value, for `Fault.TOO_MANY_REQUESTS`.
+        path_contains: Only requests whose target (path and query) contains
+            this text match; None matches every request.
+    """
+
+    fault: Fault = attrs.field(validator=attrs.validators.instance_of(Fault))
+    count: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    when: Literal["before", "after"] = attrs.field(
+        default="before", validator=attrs.validators.in_(("before", "after"))
+    )
+    delay: float = attrs.field(default=0.0, validator=_non_negative)
+    retry_after: str = "1"
+    path_contains: str | None = None
+
+
+@attrs.define
+class Pending:
+    plan: FaultPlan
+    remaining: int
+
+
+def _error_body(code: str, text: str) -> bytes:
+    return b'{"code":"%s","text":"%s"}' % (code.encode(), text.encode())
+
+
+def canned(fault: Fault, plan: FaultPlan) -> HttpResponse:
+    """The answer a fault sends instead of (or around) the handler's."""
+    if fault is Fault.INVALID_JSON:
+        return HttpResponse(status=200, headers=[JSON], body=b'{"id": "01FC66621X", "type": mt_')
+    if fault is Fault.NON_JSON_CONTENT_TYPE:
+        page = b"<html><head><title>Gateway</title></head><body>It works!</body></html>"
+        return HttpResponse(status=200, headers=[("content-type", "text/html")], body=page)
+    if fault is Fault.TOO_MANY_REQUESTS:
+        return HttpResponse(
+            status=429,
+            headers=[JSON, ("retry-after", plan.retry_after)],
+            body=_error_body("too_many_requests", "Too many requests"),
+        )
+    if fault is Fault.SERVICE_UNAVAILABLE:
+        return HttpResponse(
+            status=503, headers=[JSON], body=_error_body("unavailable", "Service unavailable")
+        )
+    padding = b"x" * 512
+    return HttpResponse(status=200, headers=[JSON], body=b'{"padding":"%s"}' % padding)
