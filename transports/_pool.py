@@ -5,7 +5,8 @@ cannot drift apart; each adapter supplies only primitives: open a TCP stream,
 start TLS on it, `round_trip` (write the bytes, then hand what is read to the
 shared h11 code until it has an answer), `is_readable`, `close`, an event to
 wait on, a clock, and its own way of putting a timeout on each step. One
-`round_trip` per request lets trio use a single cancel scope for it.
+`round_trip` per request leaves each adapter free to time the steps the
+cheapest way its event loop allows.
 
 The rules:
 
@@ -488,38 +489,48 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
         deadline = self._options.deadline
         budget = None if deadline is None else Budget(deadline, self._backend.now)
         fresh = False
+        pool = self.pool
         while True:
-            conn = await self._checkout(route, budget, timeout, fresh=fresh)
+            got = pool.checkout(route.key, fresh=fresh)
+            conn = (
+                got
+                if isinstance(got, Connection)
+                else await self._checkout(got, route, budget, timeout)
+            )
             exchange = conn.exchange
             try:
                 data = exchange.request_bytes(request, route, target)
                 response = await conn.stream.round_trip(data, exchange.receive, timeout, budget)
             except NothingSent as exc:
-                self.pool.discard(conn)
+                pool.discard(conn)
                 if conn.reused and not fresh:
                     fresh = True
                     continue
                 raise _not_sent(exc) from exc.__cause__
             except BaseException:  # failed, timed out or cancelled: never pool it again
-                self.pool.discard(conn)
+                pool.discard(conn)
                 raise
-            self.pool.release(conn, reusable=exchange.reusable)
+            pool.release(conn, reusable=exchange.reusable)
             return response
 
     async def _checkout(
-        self, route: Route, budget: Budget | None, timeout: float, *, fresh: bool
+        self,
+        ticket: Ticket[AsyncStreamT, WaiterT] | None,
+        route: Route,
+        budget: Budget | None,
+        timeout: float,
     ) -> Connection[AsyncStreamT]:
+        """Wait for a turn and/or open a connection: what `Pool.checkout` did not give."""
         pool = self.pool
-        got = pool.checkout(route.key, fresh=fresh)
-        if isinstance(got, Ticket):
+        if ticket is not None:
             try:
-                await self._backend.wait(got.waiter, step_timeout(timeout, budget))
+                await self._backend.wait(ticket.waiter, step_timeout(timeout, budget))
             except BaseException:
-                pool.cancel(got)
+                pool.cancel(ticket)
                 raise
-            got = pool.redeem(got)
-        if got is not None:
-            return got
+            conn = pool.redeem(ticket)
+            if conn is not None:
+                return conn
         try:
             stream = await self._open(route, budget, self._options.connect_timeout or timeout)
         except BaseException:
@@ -597,38 +608,46 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
         deadline = self._options.deadline
         budget = None if deadline is None else Budget(deadline, self._backend.now)
         fresh = False
+        pool = self.pool
         while True:
-            conn = self._checkout(route, budget, timeout, fresh=fresh)
+            got = pool.checkout(route.key, fresh=fresh)
+            conn = (
+                got if isinstance(got, Connection) else self._checkout(got, route, budget, timeout)
+            )
             exchange = conn.exchange
             try:
                 data = exchange.request_bytes(request, route, target)
                 response = conn.stream.round_trip(data, exchange.receive, timeout, budget)
             except NothingSent as exc:
-                self.pool.discard(conn)
+                pool.discard(conn)
                 if conn.reused and not fresh:
                     fresh = True
                     continue
                 raise _not_sent(exc) from exc.__cause__
             except BaseException:  # failed, timed out or interrupted: never pool it again
-                self.pool.discard(conn)
+                pool.discard(conn)
                 raise
-            self.pool.release(conn, reusable=exchange.reusable)
+            pool.release(conn, reusable=exchange.reusable)
             return response
 
     def _checkout(
-        self, route: Route, budget: Budget | None, timeout: float, *, fresh: bool
+        self,
+        ticket: Ticket[SyncStreamT, WaiterT] | None,
+        route: Route,
+        budget: Budget | None,
+        timeout: float,
     ) -> Connection[SyncStreamT]:
+        """Wait for a turn and/or open a connection: what `Pool.checkout` did not give."""
         pool = self.pool
-        got = pool.checkout(route.key, fresh=fresh)
-        if isinstance(got, Ticket):
+        if ticket is not None:
             try:
-                self._backend.wait(got.waiter, step_timeout(timeout, budget))
+                self._backend.wait(ticket.waiter, step_timeout(timeout, budget))
             except BaseException:
-                pool.cancel(got)
+                pool.cancel(ticket)
                 raise
-            got = pool.redeem(got)
-        if got is not None:
-            return got
+            conn = pool.redeem(ticket)
+            if conn is not None:
+                return conn
         try:
             stream = self._open(route, budget, self._options.connect_timeout or timeout)
         except BaseException:

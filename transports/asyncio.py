@@ -57,6 +57,8 @@ class _AsyncioStream(asyncio.Protocol):
         self._lost = False
         self._error: BaseException | None = None
         self._waiter: asyncio.Future[bool] | None = None
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
 
     # asyncio.Protocol callbacks
 
@@ -106,11 +108,11 @@ class _AsyncioStream(asyncio.Protocol):
             # nothing was written. (A TLS transport hides this, so it never claims it.)
             raise NothingSent("the connection broke before any byte was written")
         while self._writing_paused and not self._lost:
-            if not await self._wait(step_timeout(timeout, budget)) and self._writing_paused:
+            if not await self._waiter_for(step_timeout(timeout, budget)) and self._writing_paused:
                 raise TimeoutException(f"timed out after {timeout:g} s sending the request")
         while True:
-            while not self._ready():
-                woken = await self._wait(step_timeout(timeout, budget))
+            while not (self._chunks or self._eof or self._lost):
+                woken = await self._waiter_for(step_timeout(timeout, budget))
                 if not woken and not self._ready():
                     raise TimeoutException(f"no answer within {timeout:g} s")
             result = receive(self._take())
@@ -121,6 +123,9 @@ class _AsyncioStream(asyncio.Protocol):
         return self._ready() or fd_readable(self._fd)
 
     def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self.transport is not None:
             self.transport.abort()
 
@@ -152,24 +157,40 @@ class _AsyncioStream(asyncio.Protocol):
 
     def _wake(self) -> None:
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(True)
-
-    async def _wait(self, timeout: float) -> bool:
-        """Wait for a callback; False when `timeout` passed first."""
-        waiter: asyncio.Future[bool] = self._loop.create_future()
-        self._waiter = waiter
-        timer = self._loop.call_later(timeout, _expire, waiter)
-        try:
-            return await waiter
-        finally:
-            timer.cancel()
+        if waiter is not None:
             self._waiter = None
+            if not waiter.done():  # not cancelled
+                waiter.set_result(True)
 
+    def _waiter_for(self, timeout: float) -> asyncio.Future[bool]:
+        """What to await for the next callback: True then, False if `timeout` passes first.
 
-def _expire(waiter: asyncio.Future[bool]) -> None:
-    if not waiter.done():
-        waiter.set_result(False)
+        The connection keeps one timer and moves a deadline: a wait that ends
+        in time leaves the timer armed (a new timer and a cancelled one per
+        wait cost more than the wait); when it fires, it expires the current
+        wait if its deadline has come, or re-arms for the later deadline.
+        """
+        loop = self._loop
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiter = waiter
+        deadline = self._deadline = loop.time() + timeout
+        timer = self._timer
+        if timer is None or timer.when() > deadline:  # none, or too late for this wait
+            if timer is not None:
+                timer.cancel()
+            self._timer = loop.call_at(deadline, self._on_timer, deadline)
+        return waiter
+
+    def _on_timer(self, armed_for: float) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():  # nobody waits: the next wait arms a new timer
+            return
+        if self._deadline <= armed_for:
+            self._waiter = None
+            waiter.set_result(False)
+        else:  # the wait it was armed for ended in time; a later one is under way
+            self._timer = self._loop.call_at(self._deadline, self._on_timer, self._deadline)
 
 
 @final

@@ -12,6 +12,7 @@ and pool logic is shared with the trio and asyncio transports.
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import ssl
 import threading
@@ -36,17 +37,56 @@ from xms_core.exceptions import (
 _TLS_RECORD: Final = 16 * 1024
 
 
+_POLL: Final = getattr(select, "poll", None)  # absent on Windows: sockets keep their timeouts
+_MAX_POLL_MS: Final = 2**31 - 1  # what poll() can wait at once, about 24.8 days
+
+Poll = Callable[[float], list[tuple[int, int]]]
+
+
+def _wait(poll: Poll, timeout: float) -> bool:
+    """Poll for up to `timeout` seconds; whether the socket became ready."""
+    ms = timeout * 1000
+    if ms <= _MAX_POLL_MS:
+        return bool(poll(ms))
+    end = time.monotonic() + timeout
+    while not poll(_MAX_POLL_MS):  # pragma: no cover - a timeout of weeks
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        if left * 1000 <= _MAX_POLL_MS:
+            return bool(poll(left * 1000))
+    return True
+
+
+def _timed_out() -> TimeoutError:
+    """What a socket timeout raises, for the cause chain when a poll times out."""
+    return TimeoutError("timed out")
+
+
 @final
 class _SocketStream:
-    """One blocking socket as the shared engine sees it: timed, mapped reads and writes."""
+    """One socket as the shared engine sees it: timed, mapped reads and writes.
 
-    __slots__ = ("_fd", "_sock", "_timeout", "_tls")
+    A plain socket is non-blocking and timed with its own `poll` object, made
+    once: a write the kernel takes at once costs one system call, a read a
+    `poll` and a `recv`. (A socket with a Python timeout polls before every
+    call, writes included, and `settimeout` costs system calls of its own.) A
+    TLS socket keeps the standard library's timeouts, which `ssl` needs.
+    """
+
+    __slots__ = ("_fd", "_poll", "_sock", "_timeout", "_tls")
 
     def __init__(self, sock: socket.socket, timeout: float, *, tls: bool) -> None:
         self._sock = sock
         self._timeout = timeout
         self._tls = tls
         self._fd = sock.fileno()
+        self._poll: Poll | None = None
+        if not tls and _POLL is not None:
+            sock.setblocking(False)  # noqa: FBT003 - the standard library's signature
+            poller = _POLL()
+            poller.register(sock, select.POLLIN)
+            self._poll = poller.poll
 
     @property
     def sock(self) -> socket.socket:
@@ -58,6 +98,68 @@ class _SocketStream:
             self._timeout = timeout
 
     def round_trip(
+        self,
+        data: bytes,
+        receive: Callable[[bytes], ResultT | None],
+        timeout: float,
+        budget: Budget | None,
+    ) -> ResultT:
+        poll = self._poll
+        if poll is None:
+            return self._timed_round_trip(data, receive, timeout, budget)
+        self._send_now(data, step_timeout(timeout, budget))
+        while True:
+            result = receive(self._read(poll, step_timeout(timeout, budget), timeout))
+            if result is not None:
+                return result
+
+    def _read(self, poll: Poll, step: float, timeout: float) -> bytes:
+        """One read on the non-blocking socket, waiting at most `step` seconds."""
+        started = time.monotonic()
+        while True:
+            if not _wait(poll, step):
+                raise TimeoutException(f"no answer within {timeout:g} s") from _timed_out()
+            try:
+                return self._sock.recv(RECEIVE_SIZE)
+            except BlockingIOError:  # a false alarm: wait for what is left of the step
+                now = time.monotonic()
+                step -= now - started
+                started = now
+                if step <= 0:
+                    raise TimeoutException(f"no answer within {timeout:g} s") from _timed_out()
+            except OSError as exc:
+                raise ConnectionLostException(f"the connection broke: {exc}") from exc
+
+    def _send_now(self, data: bytes, timeout: float) -> None:
+        """Write `data` on the non-blocking socket; poll only when the kernel is full."""
+        try:
+            sent = self._sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            raise NothingSent(f"the connection broke: {exc}") from exc
+        if sent < len(data):
+            self._send_rest(memoryview(data), sent, timeout)
+
+    def _send_rest(self, view: memoryview, sent: int, timeout: float) -> None:
+        sock = self._sock
+        writable = select.poll()
+        writable.register(sock, select.POLLOUT)
+        while sent < len(view):
+            if not _wait(writable.poll, timeout):
+                raise TimeoutException(
+                    f"timed out after {timeout:g} s sending the request"
+                ) from _timed_out()
+            try:
+                sent += sock.send(view[sent:])
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                if sent == 0:
+                    raise NothingSent(f"the connection broke: {exc}") from exc
+                raise ConnectionLostException(f"the connection broke while sending: {exc}") from exc
+
+    def _timed_round_trip(
         self,
         data: bytes,
         receive: Callable[[bytes], ResultT | None],
@@ -96,6 +198,8 @@ class _SocketStream:
             raise ConnectionLostException(f"the connection broke while sending: {exc}") from exc
 
     def is_readable(self) -> bool:
+        if self._poll is not None:
+            return bool(self._poll(0))
         if self._tls and isinstance(self._sock, ssl.SSLSocket) and self._sock.pending():
             return True  # decrypted bytes nobody asked for
         return fd_readable(self._fd)
