@@ -59,6 +59,7 @@ def test_client_keeps_the_reference_properties() -> None:
     assert client.service_plan_id == PLAN
     assert client.endpoint == Client.DEFAULT_ENDPOINT == "https://api.clxcommunications.com/xms"
     assert client.timeout == Client.DEFAULT_TIMEOUT == 30.0
+    assert client.token == TOKEN
     assert TOKEN not in repr(client)
     assert TOKEN not in repr(client.settings)
 

@@ -157,6 +157,11 @@ class AsyncClient:
         return self._settings.service_plan_id
 
     @property
+    def token(self) -> str:
+        """The API token (the reference's property; never shown in a repr or log)."""
+        return self._settings.token
+
+    @property
     def endpoint(self) -> str:
         """The XMS base URL."""
         return self._settings.endpoint

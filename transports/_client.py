@@ -195,6 +195,11 @@ class Client:
         return self._settings.service_plan_id
 
     @property
+    def token(self) -> str:
+        """The API token (the reference's property; never shown in a repr or log)."""
+        return self._settings.token
+
+    @property
     def endpoint(self) -> str:
         """The XMS base URL."""
         return self._settings.endpoint
