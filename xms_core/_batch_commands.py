@@ -40,7 +40,7 @@ from xms_core._batches import (
 from xms_core._command import expect_json
 from xms_core._filters import add_dates, filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
-from xms_core._paging import Page, following_page, read_page
+from xms_core._paging import Page, PageQuery, following_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import decode
 
@@ -196,7 +196,7 @@ class CancelBatch:
 
 @final
 @attrs.frozen(kw_only=True)
-class FetchBatches:
+class FetchBatches(PageQuery):
     """Fetch one page of batches matching the filters.
 
     Attributes:
@@ -210,10 +210,6 @@ class FetchBatches:
         client_reference: Only batches with this client reference (later API).
     """
 
-    method: ClassVar[str] = "GET"
-    page: int = attrs.field(default=0, validator=v.int_range(0))
-    page_size: int | None = attrs.field(default=None, validator=v.page_size)
-    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     senders: tuple[str, ...] = attrs.field(
         default=(), converter=filter_values, validator=filter_strings
     )
@@ -226,9 +222,7 @@ class FetchBatches:
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `GET /batches` with the page and filters."""
-        query = [("page", str(self.page))]
-        if self.page_size is not None:
-            query.append(("page_size", str(self.page_size)))
+        query = self.page_query()
         if self.senders:
             query.append(("from", joined(self.senders)))
         if self.tags:

@@ -23,7 +23,7 @@ from xms_core import _validate as v
 from xms_core._command import classify, expect_json
 from xms_core._filters import add_dates, filter_codes, filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
-from xms_core._paging import Page, following_page, read_page
+from xms_core._paging import Page, PageQuery, following_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
@@ -286,7 +286,7 @@ class FetchRecipientDeliveryReport:
 
 @final
 @attrs.frozen(kw_only=True)
-class FetchDeliveryReports:
+class FetchDeliveryReports(PageQuery):
     """Fetch one page of finished recipient delivery reports (later API).
 
     Attributes:
@@ -300,10 +300,6 @@ class FetchDeliveryReports:
         client_reference: Only reports with this client reference.
     """
 
-    method: ClassVar[str] = "GET"
-    page: int = attrs.field(default=0, validator=v.int_range(0))
-    page_size: int | None = attrs.field(default=None, validator=v.page_size)
-    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     start_date: date | None = attrs.field(default=None, validator=v.optional_day)
     end_date: date | None = attrs.field(default=None, validator=v.optional_day)
     status: tuple[str, ...] = attrs.field(
@@ -314,9 +310,7 @@ class FetchDeliveryReports:
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `GET /delivery_reports` with the page and filters."""
-        query = [("page", str(self.page))]
-        if self.page_size is not None:
-            query.append(("page_size", str(self.page_size)))
+        query = self.page_query()
         add_dates(query, self.start_date, self.end_date)
         if self.status:
             query.append(("status", joined(self.status)))

@@ -27,7 +27,7 @@ from xms_core._command import classify, expect_json
 from xms_core._constants import Reset
 from xms_core._filters import filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
-from xms_core._paging import Page, following_page, read_page
+from xms_core._paging import Page, PageQuery, following_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import (
     JsonObject,
@@ -329,7 +329,7 @@ class FetchGroup:
 
 @final
 @attrs.frozen(kw_only=True)
-class FetchGroups:
+class FetchGroups(PageQuery):
     """Fetch one page of groups.
 
     Attributes:
@@ -339,19 +339,13 @@ class FetchGroups:
         tags: Only groups with one of these tags (CLX-era API).
     """
 
-    method: ClassVar[str] = "GET"
-    page: int = attrs.field(default=0, validator=v.int_range(0))
-    page_size: int | None = attrs.field(default=None, validator=v.page_size)
-    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     tags: tuple[str, ...] = attrs.field(
         default=(), converter=filter_values, validator=filter_strings
     )
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `GET /groups` with the page and filters."""
-        query = [("page", str(self.page))]
-        if self.page_size is not None:
-            query.append(("page_size", str(self.page_size)))
+        query = self.page_query()
         if self.tags:
             query.append(("tags", joined(self.tags)))
         return settings.request(self.method, "groups", query=query)

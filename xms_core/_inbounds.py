@@ -20,7 +20,7 @@ from xms_core import _validate as v
 from xms_core._command import expect_json
 from xms_core._filters import add_dates, filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
-from xms_core._paging import Page, following_page, read_page
+from xms_core._paging import Page, PageQuery, following_page, read_page
 from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
@@ -138,7 +138,7 @@ class FetchInbound:
 
 @final
 @attrs.frozen(kw_only=True)
-class FetchInbounds:
+class FetchInbounds(PageQuery):
     """Fetch one page of inbound messages.
 
     Attributes:
@@ -151,10 +151,6 @@ class FetchInbounds:
         client_reference: Only messages with this client reference (later API).
     """
 
-    method: ClassVar[str] = "GET"
-    page: int = attrs.field(default=0, validator=v.int_range(0))
-    page_size: int | None = attrs.field(default=None, validator=v.page_size)
-    items_before: int = attrs.field(default=0, validator=v.int_range(0))
     recipients: tuple[str, ...] = attrs.field(
         default=(), converter=filter_values, validator=filter_strings
     )
@@ -164,9 +160,7 @@ class FetchInbounds:
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `GET /inbounds` with the page and filters."""
-        query = [("page", str(self.page))]
-        if self.page_size is not None:
-            query.append(("page_size", str(self.page_size)))
+        query = self.page_query()
         if self.recipients:
             query.append(("to", joined(self.recipients)))
         add_dates(query, self.start_date, self.end_date)

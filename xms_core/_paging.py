@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, Protocol, TypeVar, final
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, final
 
 import attrs
 
+from xms_core import _validate as v
 from xms_core._wire import JsonObject, WireError, make, obj, req_int
 
 T = TypeVar("T")
@@ -47,6 +48,29 @@ def has_next_page(page: Page[Any], items_before: int) -> bool:
     """
     received = len(page.content)
     return received > 0 and items_before + received < page.total_size
+
+
+@attrs.frozen(kw_only=True)
+class PageQuery:
+    """What every page command shares: the page, its size and the items before it.
+
+    Attributes:
+        page: The page number, from 0.
+        page_size: Items per page (1 to 100); None for the XMS default (30).
+        items_before: How many items the earlier pages held; `next_page` keeps it.
+    """
+
+    method: ClassVar[str] = "GET"
+    page: int = attrs.field(default=0, validator=v.int_range(0))
+    page_size: int | None = attrs.field(default=None, validator=v.page_size)
+    items_before: int = attrs.field(default=0, validator=v.int_range(0))
+
+    def page_query(self) -> list[tuple[str, str]]:
+        """Start a query with `page` and, when set, `page_size`."""
+        query = [("page", str(self.page))]
+        if self.page_size is not None:
+            query.append(("page_size", str(self.page_size)))
+        return query
 
 
 class _Paged(Protocol):
