@@ -12,8 +12,8 @@ move bytes. Everything about HTTP lives here, once:
   `HttpRequest` into the bytes to write, `receive` takes what was read (`b""`
   at EOF) and returns the `HttpResponse` once complete, enforcing the size
   caps, and `reusable` says whether the connection may serve the next request.
-* `Heads`: builds the h11 request events, having h11 check each distinct
-  request head once per transport rather than once per request.
+* `Heads` (in `_h11_heads`): builds the h11 request events, having h11 check
+  each distinct request head once per transport rather than once per request.
 * `Tunnel`: the CONNECT exchange with a proxy.
 
 Every failure leaves here as an `xms_core.exceptions` class, cause chained.
@@ -30,6 +30,7 @@ from urllib.parse import unquote
 import attrs
 import h11
 
+from transports._h11_heads import Heads
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import ConnectException, ConnectionLostException
 
@@ -341,158 +342,7 @@ class Options:
         return f"max_connections={self.max_connections}, verify={verify}{proxy}"
 
 
-def _request_head(request: HttpRequest, route: Route) -> list[tuple[str, str]]:
-    """The request's headers plus `host`, framing and proxy credentials where missing."""
-    has_host, has_framing = _flags(request.headers)
-    headers = list(request.headers)
-    if not has_host:
-        headers.insert(0, ("host", route.host_header))
-    if request.body is not None and not has_framing:
-        headers.append(("content-length", str(len(request.body))))
-    if route.prefix and route.proxy_authorization is not None:
-        headers.append(("proxy-authorization", route.proxy_authorization))
-    return headers
-
-
-def _flags(headers: Pairs) -> tuple[bool, bool]:
-    """Whether `headers` hold a `host`, and whether they set their own framing."""
-    has_host = has_framing = False
-    for name, _ in headers:
-        if name == "host":
-            has_host = True
-        elif name in {"content-length", "transfer-encoding"}:
-            has_framing = True
-    return has_host, has_framing
-
-
-ByteHeaders = list[tuple[bytes, bytes]]
-"""Header pairs as h11 writes them."""
-
-
-def _checked(headers: Pairs) -> ByteHeaders | None:
-    """`headers` encoded and validated one by one by h11; None if h11 refuses any."""
-    try:
-        # A throwaway HTTP/1.0 request: it needs no host, and every per-header rule applies.
-        event = h11.Request(method="GET", target="/", headers=list(headers), http_version="1.0")
-    except (h11.LocalProtocolError, ValueError, TypeError):
-        return None
-    return event.headers.raw_items()
-
-
-def _takes_parsed_headers() -> bool:
-    """Whether this h11 accepts pre-validated bytes with `_parsed=True` (every 0.x has)."""
-    try:
-        event = h11.Request(method=b"GET", target=b"/", headers=[(b"Host", b"h")], _parsed=True)
-    except TypeError:  # pragma: no cover - an h11 without it: every request takes the long way
-        return False
-    return event.headers.raw_items() == [(b"Host", b"h")]
-
-
-_PARSED_HEADERS: Final = _takes_parsed_headers()
 _END: Final = h11.EndOfMessage()
-
-
-@final
-class Heads:
-    """Builds h11 request events, doing h11's checks once per distinct request head.
-
-    h11 runs its regular expressions over every header name and value, the
-    method and the target of every request, in Python; a client sends the
-    same few heads again and again. Two caches, each per transport and at most
-    `size` entries, cut that down without changing a byte written or an error
-    raised:
-
-    * Whole events, by what determines them: method, target, headers, `host`
-      and body length. h11 events are immutable values, so one that h11 built
-      once serves every later request with the same head (polling one batch,
-      messages of one length). Requests carrying proxy credentials are never
-      kept.
-    * Checked header tuples, for the heads that differ (another target, another
-      body length): h11 checks each distinct tuple once (`_checked`), and later
-      events get its bytes as already parsed (`_parsed=True`, the flag h11's own
-      reader uses; checked at import, and without it every event takes h11's
-      full path). What varies is valid by construction (`content-length`
-      digits) or checked once per value (`host`); h11 still checks the method,
-      the target, the number of `host` headers and the framing headers.
-
-    Args:
-        size: How many entries each cache keeps before starting over.
-    """
-
-    __slots__ = ("_events", "_known", "_size")
-
-    def __init__(self, size: int = 64) -> None:
-        self._size = size
-        self._events: dict[tuple[object, ...], h11.Request] = {}
-        self._known: dict[Pairs, tuple[ByteHeaders, bool, bool] | None] = {}
-
-    def request(self, request: HttpRequest, route: Route, target: str) -> h11.Request:
-        """The h11 event for `request`.
-
-        Raises:
-            h11.LocalProtocolError, ValueError, TypeError: h11 refuses the request.
-        """
-        if route.prefix and route.proxy_authorization is not None:  # credentials: not kept
-            return self._build(request, route, target)
-        body = request.body
-        key = (
-            request.method,
-            target,
-            request.headers,
-            route.host_header,
-            None if body is None else len(body),
-        )
-        events = self._events
-        try:
-            event = events.get(key)
-        except TypeError:  # an unhashable value slipped past the annotations: no caching
-            return self._build(request, route, target)
-        if event is None:
-            event = self._build(request, route, target)
-            if len(events) >= self._size:
-                events.clear()
-            events[key] = event
-        return event
-
-    def _build(self, request: HttpRequest, route: Route, target: str) -> h11.Request:
-        method = request.method
-        known = self._lookup(request.headers) if _PARSED_HEADERS and type(method) is str else None
-        if known is None or (route.prefix and route.proxy_authorization is not None):
-            return h11.Request(method=method, target=target, headers=_request_head(request, route))
-        pairs, has_host, has_framing = known
-        if has_host:
-            headers = list(pairs)
-        else:
-            host = self._lookup((("host", route.host_header),))
-            if host is None:  # h11 refuses this host: let it say why
-                return h11.Request(
-                    method=method, target=target, headers=_request_head(request, route)
-                )
-            headers = host[0] + pairs
-        body = request.body
-        if body is not None and not has_framing:
-            headers.append((b"content-length", b"%d" % len(body)))
-        return h11.Request(
-            method=method.encode("ascii"),  # as h11 encodes it: same bytes, same error
-            target=target.encode("ascii"),
-            headers=headers,
-            _parsed=True,
-        )
-
-    def _lookup(self, headers: Pairs) -> tuple[ByteHeaders, bool, bool] | None:
-        known = self._known
-        try:
-            return known[headers]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable value slipped past the annotations: no caching
-            return None
-        checked = _checked(headers)
-        entry = None if checked is None else (checked, *_flags(headers))
-        if len(known) >= self._size:
-            known.clear()
-        known[headers] = entry
-        return entry
 
 
 @final
