@@ -3,6 +3,9 @@
 It shares every command, the paging rule and the retry decisions with `Client`;
 it awaits nothing but its transport (even the pause between retries is the
 transport's `sleep`), so the same client runs on trio and on asyncio.
+
+This file is the source of `_client.py`, which `python -m tests.unasync`
+generates from it (and `tests/test_unasync.py` checks is up to date).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TypeVar, final
 
-from transports._client import check_timeout, settings_for, utc_now
+from transports._client_common import check_timeout, settings_for, utc_now
 from transports.base import AsyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,

@@ -2,6 +2,8 @@
 
 No request building or parsing lives here: each method builds a core command
 and hands it to `send`, which runs the retry loop of `xms_core.Exchange`.
+
+Generated from `_async_client.py` by `python -m tests.unasync`: edit that file.
 """
 
 from __future__ import annotations
@@ -10,15 +12,15 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from types import TracebackType
 from typing import TypeVar, final
 
+from transports._client_common import check_timeout, default_transport, settings_for, utc_now
 from transports.base import SyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,
     DEFAULT_TIMEOUT,
-    USER_AGENT,
     CancelBatch,
     Command,
     CreateBatch,
@@ -79,42 +81,6 @@ BatchUpdate = MtBatchTextSmsUpdate | MtBatchBinarySmsUpdate
 MoMessage = MoTextSms | MoBinarySms
 
 
-def utc_now() -> datetime:
-    """Return the current time in UTC (the clients' default clock)."""
-    return datetime.now(timezone.utc)
-
-
-def check_timeout(timeout: object) -> float:
-    """Return `timeout` as a float if it is a positive number of seconds."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout: expected a positive number of seconds (got {timeout!r})")
-    return float(timeout)
-
-
-def settings_for(
-    service_plan_id: str,
-    token: str,
-    endpoint: str,
-    user_agent: str | None,
-    *,
-    allow_insecure_http: bool,
-) -> Settings:
-    """Build the `Settings` of a client from its constructor arguments."""
-    return Settings(
-        service_plan_id=service_plan_id,
-        token=token,
-        endpoint=endpoint,
-        user_agent=USER_AGENT if user_agent is None else user_agent,
-        allow_insecure_http=allow_insecure_http,
-    )
-
-
-def _default_transport() -> SyncTransport:
-    from transports.requests import RequestsTransport  # noqa: PLC0415 - an optional extra
-
-    return RequestsTransport()
-
-
 @final
 class Client:
     """Talks to XMS over a blocking transport (by default `requests`).
@@ -156,7 +122,7 @@ class Client:
             service_plan_id, token, endpoint, user_agent, allow_insecure_http=allow_insecure_http
         )
         self._timeout = check_timeout(timeout)
-        self._transport = transport if transport is not None else _default_transport()
+        self._transport = transport if transport is not None else default_transport()
         self._retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
         self._clock = clock
