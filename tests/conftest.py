@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.adapters import KINDS, NETWORK_KINDS, PLAN, TOKEN, Subject, open_subject
+from tests.network_guard import install_network_guard
 from transports.simulator import ManualClock, Simulator
 
 
@@ -56,4 +57,6 @@ def make_subject(
 
 
 def pytest_configure(config: Any) -> None:
+    # No test may reach anything but loopback: refused here, before any packet leaves.
+    install_network_guard()
     config.addinivalue_line("markers", "slow: a longer test (soak, large concurrency)")

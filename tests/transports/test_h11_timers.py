@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import trio
+import trio.testing
 
 from transports.asyncio import AsyncioTransport
 from transports.h11 import H11Transport
@@ -53,6 +54,7 @@ class Server:
                     if target == b"/hang":
                         continue
                     if target.startswith(b"/slow"):
+                        # A real late answer: the transports' socket timeouts run on real time.
                         time.sleep(float(target.split(b"=")[1]))
                     try:
                         conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
@@ -105,7 +107,8 @@ async def test_a_short_deadline_fires_while_a_long_one_waits(server: Server) -> 
                 0.95,
                 1.6,
             )
-            await trio.sleep(0.05)
+            # The long request is waiting for its answer once every task is blocked.
+            await trio.testing.wait_all_tasks_blocked()
             await expect_timeout(
                 lambda: transport.handle_async_request(hang, timeout=0.2), 0.19, 0.6
             )
@@ -285,7 +288,7 @@ class Peer:
                 received += len(rest)
             else:
                 received += len(data)
-            time.sleep(0.001)
+            time.sleep(0.001)  # a slow reader, so the sender meets a full socket buffer
         conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
 
     def close(self) -> None:

@@ -134,7 +134,7 @@ def wait_for(condition: object, timeout: float = 2.0) -> bool:
     while time.monotonic() < deadline:
         if callable(condition) and condition():
             return True
-        time.sleep(0.01)
+        time.sleep(0.01)  # polls a condition met by a server thread, bounded by `timeout`
     return False
 
 
