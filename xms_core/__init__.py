@@ -31,6 +31,7 @@ from xms_core._delivery_reports import (
 )
 from xms_core._errors import (
     ApiException,
+    ClientClosedException,
     ConnectException,
     ConnectionLostException,
     ErrorResponseException,
@@ -55,6 +56,7 @@ from xms_core._groups import (
 )
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._inbounds import FetchInbound, FetchInbounds
+from xms_core._json import to_json
 from xms_core._paging import Page, has_next_page
 from xms_core._retry import Exchange, Retry, RetryPolicy
 from xms_core._settings import (
@@ -83,6 +85,7 @@ __all__ = [
     "ApiException",
     "Callback",
     "CancelBatch",
+    "ClientClosedException",
     "Command",
     "ConnectException",
     "ConnectionLostException",
@@ -129,4 +132,5 @@ __all__ = [
     "classify",
     "has_next_page",
     "parse_callback",
+    "to_json",
 ]

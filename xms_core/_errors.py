@@ -141,3 +141,12 @@ class TimeoutException(TransportException):
 
 class ConnectionLostException(TransportException):
     """The connection dropped or broke the protocol mid-exchange; it may have been received."""
+
+
+class ClientClosedException(RuntimeError):
+    """A request was made on a `Client` or `AsyncClient` after it was closed.
+
+    A programming mistake, not an answer from XMS, so it is a `RuntimeError`
+    and no `ApiException`: it is raised before anything is sent, with no retry
+    and no backoff.
+    """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xms_core._errors import (
     ApiException,
+    ClientClosedException,
     ConnectException,
     ConnectionLostException,
     ErrorResponseException,
@@ -17,6 +18,7 @@ from xms_core._errors import (
 
 __all__ = [
     "ApiException",
+    "ClientClosedException",
     "ConnectException",
     "ConnectionLostException",
     "ErrorResponseException",
