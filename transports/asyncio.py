@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import cast, final
 
 from transports._h11 import Options
-from transports._loops import wrong_loop
+from transports._loops import running_loop, wrong_loop
 from transports._pool import AsyncEngine, Budget, NothingSent, ResultT, fd_readable, step_timeout
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
@@ -343,9 +343,13 @@ class AsyncioTransport:
         await asyncio.sleep(seconds)
 
     async def aclose(self) -> None:
-        """Close every idle connection; later requests raise `ConnectException`."""
+        """Close every idle connection; later requests raise `ConnectException`.
+
+        Closing works from any loop (an `async with` left after a wrong-loop error).
+        """
         self._engine.close()
-        await asyncio.sleep(0)
+        if running_loop() == "asyncio":
+            await asyncio.sleep(0)
 
     async def __aenter__(self) -> AsyncioTransport:
         return self

@@ -58,7 +58,7 @@ def _load(module: str, fixture: str) -> ModuleType:
 @pytest.fixture
 def xms_clock() -> ManualClock:
     """The simulator's clock, starting at 2026-01-01T00:00:00Z."""
-    simulator: ModuleType = _load("transports.simulator", "xms_clock")
+    simulator: ModuleType = _load("transports.simulator._core", "xms_clock")
     clock: ManualClock = simulator.ManualClock()
     return clock
 
@@ -66,7 +66,7 @@ def xms_clock() -> ManualClock:
 @pytest.fixture
 def xms_simulator(xms_clock: ManualClock) -> Simulator:
     """A fresh in-memory XMS for one test."""
-    module = _load("transports.simulator", "xms_simulator")
+    module = _load("transports.simulator._core", "xms_simulator")
     simulator: Simulator = module.Simulator(
         service_plan_id=SERVICE_PLAN_ID, token=TOKEN, clock=xms_clock
     )

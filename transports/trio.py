@@ -27,7 +27,7 @@ except ImportError as error:
     raise missing_extra(__name__, error, "trio") from error
 
 from transports._h11 import RECEIVE_SIZE, Options
-from transports._loops import wrong_loop
+from transports._loops import running_loop, wrong_loop
 from transports._pool import AsyncEngine, Budget, NothingSent, ResultT, fd_readable, step_timeout
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
@@ -388,11 +388,13 @@ class _TrioBackend:
 
 
 def _on_trio() -> None:
-    """Raise a clear error, not trio's "must be called from async context", outside trio."""
-    try:
-        trio.lowlevel.current_task()
-    except RuntimeError:
-        raise wrong_loop("TrioTransport", "trio") from None
+    """Raise a clear error, not "Task got bad yield", when not in a trio task.
+
+    An asyncio task hosted by trio-asyncio runs inside trio too, but must not
+    await trio directly: that counts as the wrong loop as well.
+    """
+    if running_loop() != "trio":
+        raise wrong_loop("TrioTransport", "trio")
 
 
 @final
@@ -500,9 +502,13 @@ class TrioTransport:
         await trio.sleep(seconds)
 
     async def aclose(self) -> None:
-        """Close every idle connection; later requests raise `ConnectException`."""
+        """Close every idle connection; later requests raise `ConnectException`.
+
+        Closing works from any loop (an `async with` left after a wrong-loop error).
+        """
         self._engine.close()
-        await trio.lowlevel.checkpoint()
+        if running_loop() == "trio":
+            await trio.lowlevel.checkpoint()
 
     async def __aenter__(self) -> TrioTransport:
         return self
