@@ -652,7 +652,7 @@ def test_endpoint_choice(argv: list[str], environ: dict[str, str], expected: str
     assert endpoint_of(args, environ) == expected
 
 
-# ------------------------------------------------ version, JSON errors, tags, groups delete and show
+# ---------------------------------------------- version, JSON errors, tags, groups delete and show
 
 
 def test_version(xms: Callable[..., Run]) -> None:
