@@ -13,9 +13,8 @@ from collections.abc import Iterator
 import pytest
 import trio
 
-from transports import AsyncClient, Client, MemoryTransport
+from transports import AsyncClient, Client, MemoryTransport, WrongEventLoopError
 from transports._auto import LoopTransport
-from transports._loops import WrongEventLoopError
 from transports.asyncio import AsyncioTransport
 from transports.simulator import ManualClock, Simulator, SimulatorServer, serve
 from transports.trio import TrioTransport

@@ -8,6 +8,7 @@ simulator. The pytest example runs under pytest. Console examples run their
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -16,10 +17,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import pytest
 
+from transports import Client
 from transports.simulator import Simulator, SimulatorServer, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +88,16 @@ def test_python_example_runs(code: str, served: SimulatorServer, tmp_path: Path)
     run([sys.executable, str(script)], cwd=tmp_path)
 
 
+def placeholders(served: SimulatorServer) -> dict[str, str]:
+    """`BATCH_ID` and `GROUP_ID` in console examples stand for the newest of each."""
+    with Client("plan", "token", served.url) as client:
+        batches = list(islice(client.fetch_batches().items(), 1))
+        groups = list(islice(client.fetch_groups().items(), 1))
+    found = {"BATCH_ID": batches[0].batch_id if batches else None}
+    found["GROUP_ID"] = groups[0].group_id if groups else None
+    return {name: value for name, value in found.items() if value is not None}
+
+
 def console_lines(code: str) -> list[str]:
     code = re.sub(r"\\\n\s*", " ", code)  # join continued lines
     lines = [line[2:].strip() for line in code.splitlines() if line.startswith("$ ")]
@@ -105,6 +118,7 @@ def test_console_examples_run(served: SimulatorServer, tmp_path: Path) -> None:
     for code in CONSOLE:
         for line in console_lines(code):
             words = shlex.split(line.split(" &")[0].split("  #")[0])
+            words = [placeholders(served).get(word, word) for word in words]
             if words[:2] == ["xms", "simulate"]:
                 continue  # the served simulator stands in for it
             if words[0] == "xms":
@@ -123,3 +137,29 @@ def test_console_examples_run(served: SimulatorServer, tmp_path: Path) -> None:
             assert "token" not in out.replace("tokens", "")
             ran += 1
     assert ran >= 10
+
+
+def test_every_name_the_readme_mentions_imports_from_where_it_says() -> None:
+    names = set(re.findall(r"`((?:xms_core|transports)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)", README))
+    imports = re.findall(
+        r"^from ((?:xms_core|transports)[\w.]*) import \(([^)]*)\)", README, re.MULTILINE
+    )
+    imports += re.findall(
+        r"^from ((?:xms_core|transports)[\w.]*) import ([\w, ]+)$", README, re.MULTILINE
+    )
+    for module, listed in imports:
+        names |= {f"{module}.{name.strip()}" for name in listed.split(",") if name.strip()}
+    assert len(names) >= 20
+    for dotted in sorted(names):
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):  # the longest importable module, then attributes
+            try:
+                value: object = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for attribute in parts[cut:]:
+                assert hasattr(value, attribute), f"README names {dotted}, which does not exist"
+                value = getattr(value, attribute)
+            break
+        else:
+            pytest.fail(f"README names {dotted}, which does not import")

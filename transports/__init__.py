@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from transports._async_client import AsyncClient
     from transports._client import Client
+    from transports._loops import WrongEventLoopError
     from transports.base import AsyncTransport, SyncTransport
     from transports.memory import MemoryTransport
     from xms_core._pages import AsyncPages, Pages
@@ -31,6 +32,7 @@ __all__ = [
     "MemoryTransport",
     "Pages",
     "SyncTransport",
+    "WrongEventLoopError",
 ]
 
 _HOMES = {
@@ -41,6 +43,7 @@ _HOMES = {
     "MemoryTransport": "transports.memory",
     "Pages": "xms_core._pages",
     "SyncTransport": "transports.base",
+    "WrongEventLoopError": "transports._loops",
 }
 
 
