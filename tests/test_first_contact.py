@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 import trio
 
+from tests.packaging.smoke import ALWAYS as EVERY_MODULE
 from transports import AsyncClient, Client, MemoryTransport, WrongEventLoopError
 from transports._auto import LoopTransport
 from transports.asyncio import AsyncioTransport
@@ -44,20 +45,6 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 
 
 # --------------------------------------------------------------------------- installs
-
-EVERY_MODULE = [
-    "xms_core",
-    "xms_core.api",
-    "xms_core.exceptions",
-    "transports",
-    "transports.asyncio",
-    "transports.cli",
-    "transports.h11",
-    "transports.memory",
-    "transports.pytest_plugin",
-    "transports.requests",
-    "transports.simulator",
-]
 
 
 @pytest.mark.parametrize(
