@@ -31,6 +31,8 @@ from xms_core._delivery_reports import (
 )
 from xms_core._errors import (
     ApiException,
+    CallbackRejection,
+    CallbackVerificationException,
     ConnectException,
     ConnectionLostException,
     ErrorResponseException,
@@ -68,6 +70,7 @@ from xms_core._settings import (
     USER_AGENT,
     Settings,
 )
+from xms_core._signing import SeenNonces, sign_callback, verify_callback
 from xms_core._version import __version__
 
 __all__ = [
@@ -82,6 +85,8 @@ __all__ = [
     "US_ENDPOINT",
     "ApiException",
     "Callback",
+    "CallbackRejection",
+    "CallbackVerificationException",
     "CancelBatch",
     "Command",
     "ConnectException",
@@ -114,6 +119,7 @@ __all__ = [
     "ReplaceGroupTags",
     "Retry",
     "RetryPolicy",
+    "SeenNonces",
     "SendDeliveryFeedback",
     "Settings",
     "TimeoutException",
@@ -129,4 +135,6 @@ __all__ = [
     "classify",
     "has_next_page",
     "parse_callback",
+    "sign_callback",
+    "verify_callback",
 ]
