@@ -85,7 +85,8 @@ def _reject(reason: CallbackRejection, message: str) -> CallbackVerificationExce
     return CallbackVerificationException(reason, message)
 
 
-def _secret_bytes(secret: str | bytes) -> bytes:
+def check_secret(secret: str | bytes) -> bytes:
+    """Return the secret as key bytes; TypeError or ValueError if it is unusable."""
     if isinstance(secret, str):
         secret = secret.encode("utf-8", "surrogatepass")
     elif not isinstance(secret, bytes):
@@ -132,7 +133,7 @@ def sign_callback(
     if not nonce:
         raise ValueError("nonce: must not be empty")
     stamp = str(timestamp)
-    digest = _digest(_secret_bytes(secret), _utf8(body), nonce, stamp)
+    digest = _digest(check_secret(secret), _utf8(body), nonce, stamp)
     return (
         (SIGNATURE_HEADER, base64.b64encode(digest).decode("ascii")),
         (NONCE_HEADER, nonce),
@@ -182,7 +183,7 @@ def verify_callback(
         TypeError, ValueError: `secret`, `now` or `tolerance` is not usable (a
             programmer mistake, raised before any header is looked at).
     """
-    key = _secret_bytes(secret)
+    key = check_secret(secret)
     now = _seconds(now, "now")
     tolerance = _seconds(tolerance, "tolerance")
     if tolerance < 0:
