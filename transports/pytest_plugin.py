@@ -10,7 +10,7 @@ Installed with the package (entry point `xms` in `pytest11`), it gives:
 * `xms_client` / `xms_async_client`: a `Client` / `AsyncClient` wired to it in
   memory.
 * `xms_server`: the same simulator served on 127.0.0.1 (with callbacks
-  delivered to loopback URLs), for code that builds its own client from a URL:
+  delivered to loopback URLs and retried like XMS), for code that builds its own client from a URL:
   use `xms_server.url` as the endpoint.
 """
 
@@ -59,5 +59,9 @@ def xms_async_client(xms_simulator: Simulator) -> AsyncClient:
 @pytest.fixture
 def xms_server(xms_simulator: Simulator) -> Iterator[SimulatorServer]:
     """`xms_simulator` served on 127.0.0.1; `xms_server.url` is its endpoint."""
-    with serve(xms_simulator.handle, callbacks=xms_simulator.take_callbacks) as server:
+    with serve(
+        xms_simulator.handle,
+        callbacks=xms_simulator.take_callbacks,
+        callback_answered=xms_simulator.callback_answered,
+    ) as server:
         yield server
