@@ -8,6 +8,7 @@ two command-line entry points run in real time (a few seconds) in a subprocess.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import signal
@@ -94,6 +95,18 @@ def served(simulator: Simulator, taken: list[HttpRequest]) -> Iterator[Simulator
         server.stop()
 
 
+def send_with_reports(client: Client, callback_url: str) -> None:
+    """Send one SMS whose per-recipient delivery reports go to `callback_url`."""
+    client.create_batch(
+        MtBatchTextSmsCreate(
+            recipients=[A],
+            body="hi",
+            delivery_report=ReportType.PER_RECIPIENT,
+            callback_url=callback_url,
+        )
+    )
+
+
 def receiver_factory(
     clock: ManualClock, inbox: Inbox, nonces: Nonces, *, secret: str, skew: float = 0
 ) -> Callable[[str], Any]:
@@ -121,14 +134,7 @@ def send_and_receive(
             mo_callback_url=url + "/mo",
         )
         with served(simulator, taken) as server, Client(PLAN, TOKEN, server.url) as client:
-            client.create_batch(
-                MtBatchTextSmsCreate(
-                    recipients=[A],
-                    body="hi",
-                    delivery_report=ReportType.PER_RECIPIENT,
-                    callback_url=url + "/dlr",
-                )
-            )
+            send_with_reports(client, url + "/dlr")
             simulator.inject_inbound(sender=A, recipient="12345", body="STOP")
             clock.advance(3)
             statuses = [d.status for d in server.deliver_callbacks()]
@@ -238,14 +244,7 @@ def test_the_command_line_simulator_signs_callbacks(entry: str) -> None:
             first = process.stdout.readline()
             endpoint = first.split()[3]
             with Client(PLAN, TOKEN, endpoint) as client:
-                client.create_batch(
-                    MtBatchTextSmsCreate(
-                        recipients=[A],
-                        body="hi",
-                        delivery_report=ReportType.PER_RECIPIENT,
-                        callback_url=url + "/dlr",
-                    )
-                )
+                send_with_reports(client, url + "/dlr")
             deadline = time.monotonic() + 60  # dispatch after 1 s, delivery 2 s later
             while len(inbox.events) < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -255,3 +254,16 @@ def test_the_command_line_simulator_signs_callbacks(entry: str) -> None:
     assert inbox.summary() == [("dr", "Delivered"), ("dr", "Dispatched")]
     assert process.returncode == 0, err
     assert SECRET not in first + out + err
+
+
+def test_the_callback_options_are_documented_and_a_mistyped_secret_is_not_echoed() -> None:
+    from transports.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["simulate", "--help"], stdout=out, stderr=err, env={}) == 0
+    assert "--mo-callback-url URL" in out.getvalue()
+    assert "XMS_CALLBACK_SECRET" in out.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["simulate", "--callback-secre", SECRET], stdout=out, stderr=err, env={}) == 2
+    assert "unrecognized arguments: --callback-secre <redacted>" in err.getvalue()
+    assert SECRET not in out.getvalue() + err.getvalue()

@@ -264,10 +264,11 @@ def test_a_body_too_large_is_413_unread(kind: str) -> None:
         assert post(url, BODY)[0] == 204
 
 
-def test_a_bad_content_length_is_400() -> None:
+@pytest.mark.parametrize("length", ["-3", "many"])
+def test_a_bad_content_length_is_400(length: str) -> None:
     app = wsgi_app(Recorder())
     seen: list[str] = []
-    environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "-3", "wsgi.input": None}
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": length, "wsgi.input": None}
     assert app(environ, lambda status, _headers: seen.append(status)) == [b"bad content-length\n"]
     assert seen == ["400 Bad Request"]
 

@@ -88,13 +88,13 @@ def main(
 def _tokens(argv: list[str], env: Mapping[str, str]) -> list[str]:
     """The secrets this run may know of: `XMS_TOKEN`, `XMS_CALLBACK_SECRET` and flag values.
 
-    Any flag with `tok` or `secret` in its name counts, so that a mistyped
+    Any flag with `tok` or `secr` in its name counts, so that a mistyped
     `--tokn VALUE`, which argparse quotes in its complaint, is caught too.
     """
     found = [env.get(ENV_TOKEN, ""), env.get(ENV_CALLBACK_SECRET, "")]
     for i, arg in enumerate(argv):
         name, equals, value = arg.partition("=")
-        if not name.startswith("--") or not any(w in name.lower() for w in ("tok", "secret")):
+        if not name.startswith("--") or not any(w in name.lower() for w in ("tok", "secr")):
             continue
         if equals:
             found.append(value)

@@ -136,7 +136,3 @@ class Outbox:
             self.dropped.append(request)
             return
         self._push(letter.first_failure + timedelta(seconds=delay), letter)
-
-    def next_due(self) -> datetime | None:
-        """When the next waiting callback falls due, or None if none is waiting."""
-        return self._queue[0][0] if self._queue else None
