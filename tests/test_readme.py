@@ -52,6 +52,61 @@ print("callback receiver ok")
 """
 
 
+# Serves the README's `receiver` (ASGI, under uvicorn) or `application` (WSGI, under
+# wsgiref) on 127.0.0.1 and posts signed, forged, stale and (ASGI) replayed callbacks.
+SIGNED_RECEIVER_CHECK = """
+import http.client, json, socket, threading, time
+from xms_core import sign_callback
+
+def _serve(kind):
+    if kind == "wsgi":
+        from wsgiref.simple_server import WSGIRequestHandler, make_server
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+        server = make_server("127.0.0.1", 0, application, handler_class=Quiet)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        return server.server_address[1], server.shutdown
+    import uvicorn
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(receiver, log_level="critical", http="h11",
+                                           ws="none", loop="asyncio", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline
+        time.sleep(0.01)
+    def stop():
+        server.should_exit = True
+        thread.join()
+    return sock.getsockname()[1], stop
+
+def _post(port, body, signed_with, nonce, at):
+    headers = dict(sign_callback(body, signed_with, nonce=nonce, timestamp=at))
+    headers["content-type"] = "application/json"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("POST", "/callbacks", body=body, headers=headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+_mo = json.dumps({"type": "mo_text", "id": "mo-1", "from": "46701234567", "to": "12345",
+                  "body": "STOP", "received_at": "2026-05-18T15:04:01.135Z"}).encode()
+port, stop = _serve(KIND)
+now = int(time.time())
+assert _post(port, _mo, SECRET, "n-1", now) == 204
+assert _post(port, _mo, SECRET, "n-1", now) == (401 if KIND == "asgi" else 204)  # a replay
+assert _post(port, _mo, "a guess", "n-2", now) == 401
+assert _post(port, _mo, SECRET, "n-3", now - 3600) == 401
+assert _post(port, b"[]", SECRET, "n-4", now) == 400
+stop()
+print(KIND, "receiver ok")
+"""
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[SimulatorServer]:
     simulator = Simulator(service_plan_id="plan", token="token")
@@ -70,7 +125,9 @@ def run(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> str
 def test_the_readme_has_examples_of_every_kind() -> None:
     assert len(PYTHON) >= 9
     assert len(CONSOLE) >= 4
-    for needle in ("TrioTransport", "AsyncioTransport", "AsyncioClient", "parse_callback"):
+    needles = ("TrioTransport", "AsyncioTransport", "AsyncioClient", "parse_callback")
+    needles += ("= asgi_app(", "= wsgi_app(", "callback_secret=", "seen_nonces=")
+    for needle in needles:
         assert any(needle in code for code in PYTHON), needle
 
 
@@ -83,9 +140,16 @@ def test_python_example_runs(code: str, served: SimulatorServer, tmp_path: Path)
         return
     prelude = f"SERVICE_PLAN_ID = 'plan'\nTOKEN = 'token'\nENDPOINT = {served.url!r}\n"
     epilogue = CALLBACK_CHECK if "def app(environ" in code else ""
+    kind = "asgi" if "= asgi_app(" in code else "wsgi" if "= wsgi_app(" in code else None
+    if kind is not None:
+        epilogue = f"KIND = {kind!r}\n" + SIGNED_RECEIVER_CHECK
     script = tmp_path / "example.py"
-    script.write_text(prelude + code + epilogue)
-    run([sys.executable, str(script)], cwd=tmp_path)
+    script.write_text(prelude + code + "\n" + epilogue)
+    out = run([sys.executable, str(script)], cwd=tmp_path)
+    if kind == "asgi":
+        assert out.splitlines() == ["unsubscribe 46701234567", "asgi receiver ok"]
+    elif kind == "wsgi":
+        assert out.splitlines() == ["callback MoTextSms"] * 2 + ["wsgi receiver ok"]
 
 
 def placeholders(served: SimulatorServer) -> dict[str, str]:

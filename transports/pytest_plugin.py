@@ -12,7 +12,7 @@ Installed with the package (entry point `xms` in `pytest11`), it gives:
   that runs them: pytest-trio, pytest-asyncio or anyio's; without one it
   fails with a message saying so.
 * `xms_server`: the same simulator served on 127.0.0.1 (with callbacks
-  delivered to loopback URLs), for code that builds its own client from a URL:
+  delivered to loopback URLs and retried like XMS), for code that builds its own client from a URL:
   use `xms_server.url` as the endpoint.
 
 pytest loads this module in every run of every project that has the package
@@ -110,5 +110,9 @@ def xms_server(xms_simulator: Simulator) -> Iterator[SimulatorServer]:
     """`xms_simulator` served on 127.0.0.1; `xms_server.url` is its endpoint."""
     module = _load("transports.simulator", "xms_server")
     server: SimulatorServer
-    with module.serve(xms_simulator.handle, callbacks=xms_simulator.take_callbacks) as server:
+    with module.serve(
+        xms_simulator.handle,
+        callbacks=xms_simulator.take_callbacks,
+        callback_answered=xms_simulator.callback_answered,
+    ) as server:
         yield server

@@ -31,6 +31,8 @@ from xms_core._delivery_reports import (
 )
 from xms_core._errors import (
     ApiException,
+    CallbackRejection,
+    CallbackVerificationException,
     ClientClosedException,
     ConnectException,
     ConnectionLostException,
@@ -70,6 +72,7 @@ from xms_core._settings import (
     USER_AGENT,
     Settings,
 )
+from xms_core._signing import SeenNonces, sign_callback, verify_callback
 from xms_core._version import __version__
 
 __all__ = [
@@ -84,6 +87,8 @@ __all__ = [
     "US_ENDPOINT",
     "ApiException",
     "Callback",
+    "CallbackRejection",
+    "CallbackVerificationException",
     "CancelBatch",
     "ClientClosedException",
     "Command",
@@ -117,6 +122,7 @@ __all__ = [
     "ReplaceGroupTags",
     "Retry",
     "RetryPolicy",
+    "SeenNonces",
     "SendDeliveryFeedback",
     "Settings",
     "TimeoutException",
@@ -132,5 +138,7 @@ __all__ = [
     "classify",
     "has_next_page",
     "parse_callback",
+    "sign_callback",
     "to_json",
+    "verify_callback",
 ]

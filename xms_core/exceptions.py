@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from xms_core._errors import (
     ApiException,
+    CallbackRejection,
+    CallbackVerificationException,
     ClientClosedException,
     ConnectException,
     ConnectionLostException,
@@ -18,6 +20,8 @@ from xms_core._errors import (
 
 __all__ = [
     "ApiException",
+    "CallbackRejection",
+    "CallbackVerificationException",
     "ClientClosedException",
     "ConnectException",
     "ConnectionLostException",

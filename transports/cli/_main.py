@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from contextlib import redirect_stderr, redirect_stdout
 from typing import TextIO
 
-from transports.cli._context import ENV_TOKEN, Context
+from transports.cli._context import ENV_CALLBACK_SECRET, ENV_TOKEN, Context
 from transports.cli._output import Output, UsageError
 from transports.cli._parser import build_parser
 from xms_core.exceptions import ApiException, ErrorResponseException, TransportException
@@ -112,15 +112,15 @@ def _json_error(
 
 
 def _tokens(argv: list[str], env: Mapping[str, str]) -> list[str]:
-    """The tokens this run may know of: `XMS_TOKEN` and the values of flags like `--token`.
+    """The secrets this run may know of: `XMS_TOKEN`, `XMS_CALLBACK_SECRET` and flag values.
 
-    Any flag with `tok` in its name counts, so that a mistyped `--tokn VALUE`, which
-    argparse quotes in its complaint, is caught too.
+    Any flag with `tok` or `secr` in its name counts, so that a mistyped
+    `--tokn VALUE`, which argparse quotes in its complaint, is caught too.
     """
-    found = [env.get(ENV_TOKEN, "")]
+    found = [env.get(ENV_TOKEN, ""), env.get(ENV_CALLBACK_SECRET, "")]
     for i, arg in enumerate(argv):
         name, equals, value = arg.partition("=")
-        if not name.startswith("--") or "tok" not in name.lower():
+        if not name.startswith("--") or not any(w in name.lower() for w in ("tok", "secr")):
             continue
         if equals:
             found.append(value)

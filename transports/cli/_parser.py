@@ -11,7 +11,13 @@ import argparse
 from datetime import date, datetime
 
 from transports.cli import _commands, _send, _simulate
-from transports.cli._context import ENV_ENDPOINT, ENV_SERVICE_PLAN_ID, ENV_TOKEN, REGIONS
+from transports.cli._context import (
+    ENV_CALLBACK_SECRET,
+    ENV_ENDPOINT,
+    ENV_SERVICE_PLAN_ID,
+    ENV_TOKEN,
+    REGIONS,
+)
 from xms_core import DEFAULT_TIMEOUT, __version__
 from xms_core.api import ReportType
 
@@ -363,6 +369,18 @@ def _simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=("real", "manual"),
         default="real",
         help="real: messages get delivered as time passes; manual: time stands still",
+    )
+    simulate.add_argument(
+        "--mo-callback-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="POST inbound (MO) messages to this loopback URL, as the plan's MO callback",
+    )
+    simulate.add_argument(
+        "--callback-secret",
+        metavar="SECRET",
+        default=argparse.SUPPRESS,
+        help=f"sign every callback with this secret (default: ${ENV_CALLBACK_SECRET})",
     )
     simulate.set_defaults(run=_simulate.simulate)
 

@@ -3,6 +3,9 @@
 The same server as `python -m transports.simulator`, with the plan id and token
 taken from the flags, else from `XMS_SERVICE_PLAN_ID` and `XMS_TOKEN`, so that
 pointing `XMS_ENDPOINT` at the printed URL is all the other commands need.
+Callbacks are delivered to loopback URLs (and retried as XMS retries them);
+`--mo-callback-url` adds the plan's inbound (MO) callback URL, and
+`--callback-secret` (else `XMS_CALLBACK_SECRET`) signs every callback.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import datetime, timezone
 from shlex import quote
 from types import FrameType
 
-from transports.cli._context import ENV_SERVICE_PLAN_ID, ENV_TOKEN, Context
+from transports.cli._context import ENV_CALLBACK_SECRET, ENV_SERVICE_PLAN_ID, ENV_TOKEN, Context
 from transports.cli._output import UsageError
 from transports.simulator import Simulator, start
 
@@ -39,9 +42,17 @@ def simulate(args: argparse.Namespace, ctx: Context) -> int:
         service_plan_id=plan or DEFAULT_PLAN,
         token=token or DEFAULT_TOKEN,
         clock=_real_clock if args.clock == "real" else None,
+        mo_callback_url=getattr(args, "mo_callback_url", None),
+        callback_secret=getattr(args, "callback_secret", None) or ctx.env.get(ENV_CALLBACK_SECRET),
     )
     try:
-        server = start(simulator.handle, host=args.host, port=args.port)
+        server = start(
+            simulator.handle,
+            host=args.host,
+            port=args.port,
+            callbacks=simulator.take_callbacks,
+            callback_answered=simulator.callback_answered,
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:

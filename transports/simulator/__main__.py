@@ -2,6 +2,7 @@
 
     python -m transports.simulator [--host 127.0.0.1] [--port 0]
         [--service-plan-id plan] [--token token] [--clock real|manual]
+        [--mo-callback-url URL] [--callback-secret SECRET]
 
 It prints one line, `XMS simulator on URL (service plan 'ID')`, and never the token.
 """
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         default="real",
         help="real: batches progress in wall-clock time; manual: time stands still",
     )
+    parser.add_argument(
+        "--mo-callback-url", metavar="URL", help="POST inbound (MO) messages to this loopback URL"
+    )
+    parser.add_argument(
+        "--callback-secret", metavar="SECRET", help="sign every callback with this secret (HMAC)"
+    )
     return parser
 
 
@@ -57,10 +64,16 @@ def main(argv: list[str] | None = None) -> int:
         service_plan_id=args.service_plan_id,
         token=args.token,
         clock=real_clock if args.clock == "real" else None,
+        mo_callback_url=args.mo_callback_url,
+        callback_secret=args.callback_secret or None,
     )
     try:
         server = start(
-            simulator.handle, host=args.host, port=args.port, callbacks=simulator.take_callbacks
+            simulator.handle,
+            host=args.host,
+            port=args.port,
+            callbacks=simulator.take_callbacks,
+            callback_answered=simulator.callback_answered,
         )
     except ValueError as exc:
         parser.error(str(exc))  # exits with status 2

@@ -40,18 +40,21 @@ from transports.simulator import _sim_batches as _batches
 from transports.simulator import _sim_delivery as _delivery
 from transports.simulator import _sim_groups as _groups
 from transports.simulator import _sim_inbounds as _inbounds
+from transports.simulator._sim_outbox import Outbox
 from transports.simulator._sim_store import Call, Store
 from transports.simulator._sim_wire import (
     JSON_TYPE,
     UTC,
     Query,
     Reject,
+    dump,
     json_response,
     msisdn,
     split_url,
     to_millis,
 )
 from xms_core import HttpRequest, HttpResponse
+from xms_core._signing import check_secret
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 """Where a `ManualClock` starts unless told otherwise."""
@@ -138,7 +141,12 @@ class Simulator:
         deliver_after: Seconds after dispatch when they are delivered (or fail, or expire).
         seed: Varies the generated ids; the same seed gives the same ids.
         keep_requests: How many of the latest requests `requests()` remembers, so a
-            long-running served simulator does not grow without bound.
+            long-running served simulator does not grow without bound (the same bound
+            applies to callbacks handed out but not yet answered, and to dropped ones).
+        callback_secret: The service plan's callback secret: when set, every callback
+            attempt is signed as XMS signs it (protocol section 7). Never shown.
+        mo_callback_url: The service plan's inbound (MO) callback URL: every inbound
+            message is also POSTed there, as XMS does. None sends no MO callbacks.
     """
 
     def __init__(
@@ -151,6 +159,8 @@ class Simulator:
         deliver_after: float = 2.0,
         seed: int = 0,
         keep_requests: int = 10_000,
+        callback_secret: str | None = None,
+        mo_callback_url: str | None = None,
     ) -> None:
         if dispatch_after < 0 or deliver_after < 0:
             raise ValueError("dispatch_after and deliver_after must not be negative")
@@ -164,7 +174,10 @@ class Simulator:
             now=to_millis(self.clock()),
         )
         self._requests: deque[HttpRequest] = deque(maxlen=keep_requests)
-        self._callbacks: list[HttpRequest] = []
+        if callback_secret is not None:
+            check_secret(callback_secret)
+        self._outbox = Outbox(secret=callback_secret, seed=seed, keep=keep_requests)
+        self._mo_callback_url = mo_callback_url
 
     def __repr__(self) -> str:
         return (
@@ -193,7 +206,8 @@ class Simulator:
         self._queue()
 
     def _queue(self) -> None:
-        self._callbacks.extend(_delivery.advance(self._store))
+        for request in _delivery.advance(self._store):
+            self._outbox.post(request.url, request.body or b"", self._store.now)
 
     def _route(self, request: HttpRequest) -> HttpResponse:
         path, raw_query = split_url(request.url)
@@ -238,10 +252,31 @@ class Simulator:
         self._tick()
 
     def take_callbacks(self) -> list[HttpRequest]:
-        """Return the callbacks queued so far, oldest first, and forget them."""
+        """Return the callbacks due now, oldest first, and forget them.
+
+        Each is one delivery attempt, signed at this moment when the plan has a
+        callback secret. Report how it was answered with `callback_answered` to
+        have failures retried as XMS retries them; unanswered ones are not.
+        """
         self._tick()
-        taken, self._callbacks = self._callbacks, []
-        return taken
+        return self._outbox.take(self._store.now)
+
+    def callback_answered(self, callback: HttpRequest, status: int | None) -> None:
+        """Tell the simulator how a callback from `take_callbacks` was answered.
+
+        Args:
+            callback: The request, as `take_callbacks` returned it.
+            status: The receiver's HTTP status, or None if it did not answer (refused,
+                timed out). 2xx delivers it; 5xx, 429 and None schedule the next try
+                (5 s after the first failure, then 10, 20, ... 81,920 s after it);
+                any other status drops it.
+        """
+        self._tick()
+        self._outbox.answered(callback, status)
+
+    def dropped_callbacks(self) -> list[HttpRequest]:
+        """Return the callback attempts given up (a 4xx other than 429, or no tries left)."""
+        return list(self._outbox.dropped)
 
     def inject_inbound(
         self,
@@ -257,10 +292,11 @@ class Simulator:
     ) -> str:
         """Receive an MO now: `mo_text` for a str body, `mo_binary` for bytes; return its id.
 
-        A text MO also applies the keyword rules of groups' `auto_update`.
+        A text MO also applies the keyword rules of groups' `auto_update`. With a
+        `mo_callback_url`, the MO is also queued as a callback to it, due now.
         """
         self._tick()
-        return _inbounds.inject(
+        inbound_id = _inbounds.inject(
             self._store,
             sender=sender,
             recipient=recipient,
@@ -271,6 +307,10 @@ class Simulator:
             sent_at=sent_at,
             client_reference=client_reference,
         )
+        if self._mo_callback_url is not None:
+            body = dump(self._store.inbounds[inbound_id])
+            self._outbox.post(self._mo_callback_url, body, self._store.now)
+        return inbound_id
 
     def fail_recipient(self, batch_id: str, recipient: str, *, code: int = 11) -> None:
         """Make a recipient's message end `Failed` with `code` once dispatched.

@@ -39,6 +39,8 @@ from transports.simulator._faults import JSON, Fault, FaultPlan, Pending, canned
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
+Answered = Callable[[HttpRequest, int | None], None]
+"""Told how each callback was answered: its status, or None when nothing was."""
 
 MAX_REQUEST_BODY = 16 * 1024 * 1024
 """Request bodies larger than this are answered with 413."""
@@ -378,6 +380,7 @@ class SimulatorServer:
         max_request_body: int = MAX_REQUEST_BODY,
         callbacks: Callable[[], list[HttpRequest]] | None = None,
         callback_interval: float = 0.05,
+        callback_answered: Answered | None = None,
     ) -> None:
         host = _check_loopback(host)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -414,6 +417,7 @@ class SimulatorServer:
         self._max_open = 0
         self._served = 0
         self._callbacks = callbacks
+        self._callback_answered = callback_answered
         self._callback_interval = callback_interval
         self._callback_lock = threading.Lock()
         self.callback_deliveries: list[CallbackDelivery] = []
@@ -437,6 +441,11 @@ class SimulatorServer:
                 due = self._callbacks()
             delivered = [post_callback(request) for request in due]
             self.callback_deliveries.extend(delivered)
+            if self._callback_answered is not None:
+                with self._handler_lock:
+                    for request, outcome in zip(due, delivered, strict=True):
+                        if outcome.attempted:
+                            self._callback_answered(request, outcome.status)
         return delivered
 
     def _callback_loop(self) -> None:
@@ -578,6 +587,7 @@ def start(
     idle_timeout: float = IDLE_TIMEOUT,
     max_request_body: int = MAX_REQUEST_BODY,
     callbacks: Callable[[], list[HttpRequest]] | None = None,
+    callback_answered: Answered | None = None,
 ) -> SimulatorServer:
     """Start serving `handler` in background threads; call `stop()` when done.
 
@@ -591,6 +601,8 @@ def start(
         max_request_body: Larger request bodies are answered with 413.
         callbacks: Where due callbacks come from (e.g. `Simulator.take_callbacks`);
             when given, a thread posts them to their loopback URLs as they fall due.
+        callback_answered: Told how each posted callback was answered (e.g.
+            `Simulator.callback_answered`, which retries 5xx, 429 and no answer).
 
     Returns:
         The running server.
@@ -604,6 +616,7 @@ def start(
         idle_timeout=idle_timeout,
         max_request_body=max_request_body,
         callbacks=callbacks,
+        callback_answered=callback_answered,
     )
 
 
@@ -618,6 +631,7 @@ def serve(
     idle_timeout: float = IDLE_TIMEOUT,
     max_request_body: int = MAX_REQUEST_BODY,
     callbacks: Callable[[], list[HttpRequest]] | None = None,
+    callback_answered: Answered | None = None,
 ) -> Iterator[SimulatorServer]:
     """Serve `handler` for the duration of a `with` block; see `start` for the arguments.
 
@@ -633,6 +647,7 @@ def serve(
         idle_timeout=idle_timeout,
         max_request_body=max_request_body,
         callbacks=callbacks,
+        callback_answered=callback_answered,
     )
     try:
         yield server
