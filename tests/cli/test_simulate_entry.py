@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from transports.simulator._command import (
     ENV_SERVICE_PLAN_ID,
     ENV_TOKEN,
     OPTIONS,
+    run,
     simulator_from,
 )
 from transports.simulator._command import build_parser as simulator_parser
@@ -213,3 +215,40 @@ def test_both_names_serve_with_callbacks_and_the_control_api(
         ("GET", f"/xms/v1/{PLAN}/batches/{batch.batch_id}/delivery_report/%2B46701234567"),
         ("GET", f"/xms/v1/{PLAN}/inbounds"),
     ]
+
+
+class Flushed(io.StringIO):
+    """An output stream that says when it was first flushed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed = threading.Event()
+
+    def flush(self) -> None:
+        super().flush()
+        self.flushed.set()
+
+
+def test_run_serves_in_process_until_told_to_stop() -> None:
+    args = simulator_parser().parse_args(
+        ["--clock", "manual", "--service-plan-id", PLAN, "--token", TOKEN]
+    )
+    out, stop, results = Flushed(), threading.Event(), []
+    thread = threading.Thread(
+        target=lambda: results.append(
+            run(args, env={}, out=out, err=io.StringIO(), name="test", stop=stop)
+        )
+    )
+    thread.start()
+    try:
+        assert out.flushed.wait(30)
+        url = out.getvalue().split()[3]
+        with Client(PLAN, TOKEN, url, retry=RetryPolicy.off()) as client:
+            client.create_text_message("12345", A, "hi")
+        status = control(url.removesuffix("/xms") + "/_simulator")
+        assert (status["batches"], status["manual_clock"]) == (1, True)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert results == [0]
+    assert TOKEN not in out.getvalue()

@@ -151,6 +151,7 @@ def run(
     out: TextIO,
     err: TextIO,
     name: str,
+    stop: threading.Event | None = None,
 ) -> int:
     """Serve until Ctrl-C or SIGTERM; print where (never the token) first.
 
@@ -160,6 +161,7 @@ def run(
         out: Where the URL lines go.
         err: Where a failure to listen is reported.
         name: The program name to prefix that report with.
+        stop: Set it to stop serving (as Ctrl-C and SIGTERM do in the main thread).
 
     Returns:
         0 once stopped; 1 if the port cannot be bound.
@@ -176,7 +178,8 @@ def run(
     except OSError as exc:
         err.write(f"{name}: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
         return 1
-    stop = threading.Event()
+    if stop is None:
+        stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
