@@ -12,8 +12,9 @@ Installed with the package (entry point `xms` in `pytest11`), it gives:
   that runs them: pytest-trio, pytest-asyncio or anyio's; without one it
   fails with a message saying so.
 * `xms_server`: the same simulator served on 127.0.0.1 (with callbacks
-  delivered to loopback URLs and retried like XMS), for code that builds its own client from a URL:
-  use `xms_server.url` as the endpoint.
+  delivered to loopback URLs and retried like XMS, and the control API on
+  `/_simulator`), for code that builds its own client from a URL: use
+  `xms_server.url` as the endpoint.
 
 pytest loads this module in every run of every project that has the package
 installed, so it imports nothing but pytest itself: each fixture imports what
@@ -114,5 +115,6 @@ def xms_server(xms_simulator: Simulator) -> Iterator[SimulatorServer]:
         xms_simulator.handle,
         callbacks=xms_simulator.take_callbacks,
         callback_answered=xms_simulator.callback_answered,
+        control=xms_simulator,
     ) as server:
         yield server

@@ -11,13 +11,8 @@ import argparse
 from datetime import date, datetime
 
 from transports.cli import _commands, _send, _simulate
-from transports.cli._context import (
-    ENV_CALLBACK_SECRET,
-    ENV_ENDPOINT,
-    ENV_SERVICE_PLAN_ID,
-    ENV_TOKEN,
-    REGIONS,
-)
+from transports.cli._context import ENV_ENDPOINT, ENV_SERVICE_PLAN_ID, ENV_TOKEN, REGIONS
+from transports.simulator._command import add_options as add_simulator_options
 from xms_core import DEFAULT_TIMEOUT, __version__
 from xms_core.api import ReportType
 
@@ -349,39 +344,13 @@ def _inbounds(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def _simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     text = "serve an in-memory XMS on a loopback address until Ctrl-C"
     simulate = commands.add_parser(
-        "simulate", help=text, description=text, formatter_class=_FORMATTER, allow_abbrev=False
+        "simulate",
+        help=text,
+        description=f"{text} (the same as `python -m transports.simulator`)",
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
     )
-    simulate.add_argument("--host", default="127.0.0.1", help="a loopback address")
-    simulate.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    simulate.add_argument(
-        "--service-plan-id",
-        metavar="ID",
-        default=argparse.SUPPRESS,
-        help=f"the plan to serve (default: ${ENV_SERVICE_PLAN_ID}, else 'plan')",
-    )
-    simulate.add_argument(
-        "--token",
-        default=argparse.SUPPRESS,
-        help=f"the token to accept (default: ${ENV_TOKEN}, else 'token')",
-    )
-    simulate.add_argument(
-        "--clock",
-        choices=("real", "manual"),
-        default="real",
-        help="real: messages get delivered as time passes; manual: time stands still",
-    )
-    simulate.add_argument(
-        "--mo-callback-url",
-        metavar="URL",
-        default=argparse.SUPPRESS,
-        help="POST inbound (MO) messages to this loopback URL, as the plan's MO callback",
-    )
-    simulate.add_argument(
-        "--callback-secret",
-        metavar="SECRET",
-        default=argparse.SUPPRESS,
-        help=f"sign every callback with this secret (default: ${ENV_CALLBACK_SECRET})",
-    )
+    add_simulator_options(simulate)
     simulate.set_defaults(run=_simulate.simulate)
 
 

@@ -7,9 +7,13 @@ from an injected clock (a `ManualClock` by default) and ids from a seeded counte
 
 Request handling, in order:
 
-1. The path must hold `/v1/{service_plan_id}/` after any base path, else 404.
+1. The path must be `{base_path}/v1/{service_plan_id}/{resource...}` for the simulator's
+   `base_path` (`/xms`, as on every XMS host) and a resource XMS has, else 404. So an
+   endpoint ending in `/v1` (`/xms/v1/v1/plan/batches`) or a missing or doubled base path
+   gets the 404 XMS gives, whatever the credentials: a test cannot pass on a URL that
+   the real service would refuse.
 2. `authorization: Bearer {token}` and the plan id must both match, else 401.
-3. An unknown path is 404; a known path with another method is 405 (with `allow`).
+3. A known path with another method is 405 (with `allow`).
 4. A POST or PUT with a body but without `content-type: application/json` is 415.
 5. The endpoint answers: 400/403 carry `{"code", "text"}` (protocol section 6); 404,
    401, 405 and 415 carry no body. No request makes `handle` raise; a bug would be a 500.
@@ -49,6 +53,7 @@ from transports.simulator._sim_wire import (
     Reject,
     dump,
     json_response,
+    match_route,
     msisdn,
     split_url,
     to_millis,
@@ -94,7 +99,6 @@ _ROUTES: tuple[tuple[tuple[str, ...], Mapping[str, _Handler]], ...] = (
     (("inbounds",), {"GET": _inbounds.list_inbounds}),
     (("inbounds", "*"), {"GET": _inbounds.fetch_inbound}),
 )
-_RESOURCES = frozenset(pattern[0] for pattern, _ in _ROUTES)
 
 
 @final
@@ -147,6 +151,9 @@ class Simulator:
             attempt is signed as XMS signs it (protocol section 7). Never shown.
         mo_callback_url: The service plan's inbound (MO) callback URL: every inbound
             message is also POSTed there, as XMS does. None sends no MO callbacks.
+        base_path: The path of the endpoint the clients are configured with, everything
+            before `/v1/` (`/xms` for `https://host/xms`; "" for an endpoint at the root).
+            Requests under any other path are 404, as XMS answers them.
     """
 
     def __init__(
@@ -161,9 +168,13 @@ class Simulator:
         keep_requests: int = 10_000,
         callback_secret: str | None = None,
         mo_callback_url: str | None = None,
+        base_path: str = "/xms",
     ) -> None:
         if dispatch_after < 0 or deliver_after < 0:
             raise ValueError("dispatch_after and deliver_after must not be negative")
+        if base_path and (not base_path.startswith("/") or "?" in base_path):
+            raise ValueError(f"base_path: expected '' or a path such as '/xms' (got {base_path!r})")
+        self.base_path = base_path.rstrip("/")
         self.clock: Callable[[], datetime] = ManualClock() if clock is None else clock
         self._plan = service_plan_id
         self._token = token
@@ -211,18 +222,15 @@ class Simulator:
 
     def _route(self, request: HttpRequest) -> HttpResponse:
         path, raw_query = split_url(request.url)
-        raw = path.split("/")
-        segments = [unquote(part) for part in raw]
-        starts = [i for i, part in enumerate(raw) if part == "v1" and i + 1 < len(raw)]
-        if not starts:
+        prefix = f"{self.base_path}/v1/"
+        if not path.startswith(prefix):
             raise Reject(404)
-        # Prefer a `v1` followed by plan and resource, in case the base path has a `v1` too.
-        start = next(
-            (i for i in starts if i + 2 < len(raw) and segments[i + 2] in _RESOURCES), starts[0]
-        )
-        if segments[start + 1] != self._plan or not self._authorized(request):
+        plan, *rest = [unquote(part) for part in path[len(prefix) :].split("/")]
+        # The route is matched before the credentials: a path XMS does not have is 404
+        # for everyone, a path it has is 401 without the right plan and token.
+        params, handlers = match_route(_ROUTES, rest)
+        if plan != self._plan or not self._authorized(request):
             raise Reject(401)
-        params, handlers = _match(segments[start + 2 :])
         method = request.method.upper()
         handler = handlers.get(method)
         if handler is None:
@@ -344,6 +352,11 @@ class Simulator:
         store.active[batch_id] = None
 
     @property
+    def service_plan_id(self) -> str:
+        """The plan id requests must address."""
+        return self._plan
+
+    @property
     def batch_count(self) -> int:
         """How many batches were ever created (a replace does not create one)."""
         return len(self._store.batches)
@@ -383,17 +396,6 @@ class Simulator:
     def requests(self) -> list[HttpRequest]:
         """Return the requests handled so far (the latest `keep_requests`), in order."""
         return list(self._requests)
-
-
-def _match(rest: list[str]) -> tuple[tuple[str, ...], Mapping[str, _Handler]]:
-    """Return the id segments and the handlers of the route `rest` matches (404 if none)."""
-    for pattern, handlers in _ROUTES:
-        if len(pattern) == len(rest) and all(
-            p in {"*", s} for p, s in zip(pattern, rest, strict=True)
-        ):
-            params = tuple(s for p, s in zip(pattern, rest, strict=True) if p == "*")
-            return params, handlers
-    raise Reject(404)
 
 
 def _is_json(request: HttpRequest) -> bool:

@@ -13,6 +13,10 @@ whose body is the handler's own answer). With `when="after"` the handler runs
 first (a batch is created) and the fault then spoils the answer, which lets a
 test prove that a client never re-sends a create that reached the server.
 
+Given `control=simulator`, the server also answers the simulator's control API
+(`_control`) under `control_path` (`/_simulator`), which must lie outside the XMS
+base path: those requests never reach the handler and are never spoiled by a fault.
+
 The server binds loopback addresses only and never logs request headers, so
 the `authorization` token never leaves the process.
 """
@@ -35,6 +39,8 @@ import attrs
 import h11
 
 from transports.simulator._callbacks import CallbackDelivery, post_callback
+from transports.simulator._control import CONTROL_PATH, ControlApi
+from transports.simulator._core import Simulator
 from transports.simulator._faults import JSON, Fault, FaultPlan, Pending, canned
 from xms_core import HttpRequest, HttpResponse
 
@@ -93,6 +99,27 @@ def _raw_head(status: int, headers: Iterable[tuple[str, str]], *, version: str =
 
 def _end_to_end(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether `path` is `prefix` or below it ("" holds everything)."""
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def _control_api(
+    simulator: Simulator,
+    path: str,
+    base_path: str,
+    deliveries: Callable[[], tuple[CallbackDelivery, ...]],
+) -> ControlApi:
+    api = ControlApi(simulator, path=path, deliveries=deliveries)
+    if _under(api.path, base_path) or _under(base_path, api.path):
+        raise ValueError(f"control_path {path!r} must lie outside base_path {base_path!r}")
+    if simulator.base_path != base_path:
+        raise ValueError(
+            f"base_path {base_path!r} differs from the simulator's {simulator.base_path!r}"
+        )
+    return api
 
 
 def _incoming(request: h11.Request, body: bytes) -> _Incoming:
@@ -253,18 +280,20 @@ class _Connection:
         absolute = target.startswith(("http://", "https://"))
         url = target if absolute else f"{server._origin}{target}"  # noqa: SLF001
         path = urlsplit(url).path
-        if server.base_path and not (
-            path == server.base_path or path.startswith(server.base_path + "/")
-        ):
-            server._count_request()  # noqa: SLF001
-            not_found = HttpResponse(status=404, headers=[("content-type", "text/plain")])
-            return self._respond(conn, incoming, not_found)
         request = HttpRequest(
             method=incoming.method,
             url=url,
             headers=incoming.headers,
             body=incoming.body,
         )
+        control = server.control
+        if control is not None and _under(path, control.path):
+            server._count_request()  # noqa: SLF001
+            return self._respond(conn, incoming, server._call(request, control.handle))  # noqa: SLF001
+        if not _under(path, server.base_path):
+            server._count_request()  # noqa: SLF001
+            not_found = HttpResponse(status=404, headers=[("content-type", "text/plain")])
+            return self._respond(conn, incoming, not_found)
         plan = server._take_fault(incoming.target)  # noqa: SLF001
         server._count_request()  # noqa: SLF001
         _log.debug("%s %s (fault: %s)", incoming.method, path, plan and plan.fault.name)
@@ -366,6 +395,7 @@ class SimulatorServer:
         host: The bound address.
         port: The bound port.
         base_path: Requests outside this path get 404 without reaching the handler.
+        control: The control API, when the server was given a simulator to control.
     """
 
     def __init__(
@@ -381,8 +411,14 @@ class SimulatorServer:
         callbacks: Callable[[], list[HttpRequest]] | None = None,
         callback_interval: float = 0.05,
         callback_answered: Answered | None = None,
+        control: Simulator | None = None,
+        control_path: str = CONTROL_PATH,
     ) -> None:
         host = _check_loopback(host)
+        base_path = base_path.rstrip("/")
+        self.control: ControlApi | None = None
+        if control is not None:
+            self.control = _control_api(control, control_path, base_path, self._deliveries)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -400,7 +436,7 @@ class SimulatorServer:
         self._max_body = max_request_body
         self.host = host
         self.port: int = listener.getsockname()[1]
-        self.base_path = base_path.rstrip("/")
+        self.base_path = base_path
         scheme = "https" if ssl_context is not None else "http"
         authority = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
         self._origin = f"{scheme}://{authority}"
@@ -431,6 +467,9 @@ class SimulatorServer:
                 target=self._callback_loop, name=f"xms-callbacks-{self.port}", daemon=True
             )
             self._callback_thread.start()
+
+    def _deliveries(self) -> tuple[CallbackDelivery, ...]:
+        return tuple(self.callback_deliveries)  # a copy, safe without the callback lock
 
     def deliver_callbacks(self) -> list[CallbackDelivery]:
         """Send every callback due now, at once; return what happened to each."""
@@ -566,10 +605,10 @@ class SimulatorServer:
                     return pending.plan
         return None
 
-    def _call(self, request: HttpRequest) -> HttpResponse:
+    def _call(self, request: HttpRequest, handler: Handler | None = None) -> HttpResponse:
         with self._handler_lock:
             try:
-                return self._handler(request)
+                return (self._handler if handler is None else handler)(request)
             except Exception:  # noqa: BLE001 - a handler bug becomes a 500, as on a real server
                 # The request (and so its token) stays out of the log.
                 _log.exception("the handler failed on %s", request.method)
@@ -588,6 +627,8 @@ def start(
     max_request_body: int = MAX_REQUEST_BODY,
     callbacks: Callable[[], list[HttpRequest]] | None = None,
     callback_answered: Answered | None = None,
+    control: Simulator | None = None,
+    control_path: str = CONTROL_PATH,
 ) -> SimulatorServer:
     """Start serving `handler` in background threads; call `stop()` when done.
 
@@ -603,6 +644,10 @@ def start(
             when given, a thread posts them to their loopback URLs as they fall due.
         callback_answered: Told how each posted callback was answered (e.g.
             `Simulator.callback_answered`, which retries 5xx, 429 and no answer).
+        control: A simulator to control over HTTP (the `handler` is normally its
+            `handle`): inject inbounds, move its manual clock, fail or expire
+            recipients, read its request log and the callbacks posted.
+        control_path: Where the control API is served; it must lie outside `base_path`.
 
     Returns:
         The running server.
@@ -617,6 +662,8 @@ def start(
         max_request_body=max_request_body,
         callbacks=callbacks,
         callback_answered=callback_answered,
+        control=control,
+        control_path=control_path,
     )
 
 
@@ -632,6 +679,8 @@ def serve(
     max_request_body: int = MAX_REQUEST_BODY,
     callbacks: Callable[[], list[HttpRequest]] | None = None,
     callback_answered: Answered | None = None,
+    control: Simulator | None = None,
+    control_path: str = CONTROL_PATH,
 ) -> Iterator[SimulatorServer]:
     """Serve `handler` for the duration of a `with` block; see `start` for the arguments.
 
@@ -648,6 +697,8 @@ def serve(
         max_request_body=max_request_body,
         callbacks=callbacks,
         callback_answered=callback_answered,
+        control=control,
+        control_path=control_path,
     )
     try:
         yield server
