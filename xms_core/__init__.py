@@ -68,6 +68,7 @@ from xms_core._settings import (
     USER_AGENT,
     Settings,
 )
+from xms_core._validate import is_group_id, is_msisdn
 from xms_core._version import __version__
 
 __all__ = [
@@ -128,5 +129,7 @@ __all__ = [
     "__version__",
     "classify",
     "has_next_page",
+    "is_group_id",
+    "is_msisdn",
     "parse_callback",
 ]

@@ -21,9 +21,16 @@ import attrs
 
 from xms_core import _validate as v
 from xms_core._command import classify, expect_json
-from xms_core._filters import add_dates, filter_codes, filter_strings, filter_values, joined
+from xms_core._filters import (
+    add_dates,
+    filter_codes,
+    filter_statuses,
+    filter_values,
+    joined,
+)
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._paging import Page, PageQuery, following_page, read_page
+from xms_core._sets import TupleSet, to_tuple_set
 from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
@@ -61,7 +68,7 @@ class BatchDeliveryReportStatus:
     code: int
     status: str
     count: int
-    recipients: tuple[str, ...] = ()
+    recipients: TupleSet = attrs.field(default=TupleSet(), converter=to_tuple_set)
 
 
 @final
@@ -142,6 +149,9 @@ _new_recipient_report = constructor(
 )
 
 
+_NO_RECIPIENTS = TupleSet()
+
+
 def _read_bucket(value: object) -> BatchDeliveryReportStatus:
     data = value if type(value) is dict else obj(value, "status bucket")
     get = data.get
@@ -149,11 +159,11 @@ def _read_bucket(value: object) -> BatchDeliveryReportStatus:
     # A full report's bulk: the strings are checked in C and the list copied into
     # the tuple, sharing every string json.loads made (no second copy is kept).
     if raw is None:
-        recipients: tuple[str, ...] = ()
+        recipients = _NO_RECIPIENTS
     elif type(raw) is list and all_str(raw):
-        recipients = tuple(raw)
+        recipients = TupleSet(raw)
     else:
-        recipients = str_items(raw, "field 'recipients'")
+        recipients = TupleSet(str_items(raw, "field 'recipients'"))
     code = get("code")
     if type(code) is not int:
         code = req_int(data, "code")
@@ -233,7 +243,7 @@ class FetchDeliveryReport:
     batch_id: str = attrs.field(validator=v.identifier)
     kind: str | None = attrs.field(default=None, validator=_report_kind)
     status: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=filter_strings
+        default=(), converter=filter_values, validator=filter_statuses
     )
     code: tuple[int, ...] = attrs.field(default=(), converter=filter_values, validator=filter_codes)
     client_reference: str | None = attrs.field(default=None, validator=v.optional_single_line)
@@ -303,7 +313,7 @@ class FetchDeliveryReports(PageQuery):
     start_date: date | None = attrs.field(default=None, validator=v.optional_day)
     end_date: date | None = attrs.field(default=None, validator=v.optional_day)
     status: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=filter_strings
+        default=(), converter=filter_values, validator=filter_statuses
     )
     code: tuple[int, ...] = attrs.field(default=(), converter=filter_values, validator=filter_codes)
     client_reference: str | None = attrs.field(default=None, validator=v.optional_single_line)
