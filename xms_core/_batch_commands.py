@@ -16,6 +16,7 @@ Endpoints (protocol 2, relative to `/v1/{service_plan_id}`):
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date
 from typing import Any, ClassVar, final
 
@@ -244,6 +245,10 @@ class FetchBatches(PageQuery):
     def next_page(self, page: Page[MtBatchResult]) -> FetchBatches | None:
         """Return the command for the page after `page`, or None at the end."""
         return following_page(self, page)
+
+    def item_key(self, item: MtBatchResult) -> Hashable:
+        """Tell items apart by the batch id, so `items()` gives none twice."""
+        return item.batch_id
 
 
 @final

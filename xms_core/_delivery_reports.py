@@ -14,6 +14,7 @@ names it.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date, datetime
 from typing import Any, ClassVar, final
 
@@ -342,6 +343,10 @@ class FetchDeliveryReports(PageQuery):
     def next_page(self, page: Page[BatchRecipientDeliveryReport]) -> FetchDeliveryReports | None:
         """Return the command for the page after `page`, or None at the end."""
         return following_page(self, page)
+
+    def item_key(self, item: BatchRecipientDeliveryReport) -> Hashable:
+        """Tell items apart by the whole report, which has no id of its own."""
+        return item
 
 
 @final

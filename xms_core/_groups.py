@@ -16,6 +16,7 @@ Endpoints (protocol 2, relative to `/v1/{service_plan_id}`):
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any, ClassVar, final
 
@@ -400,6 +401,10 @@ class FetchGroups(PageQuery):
     def next_page(self, page: Page[GroupResult]) -> FetchGroups | None:
         """Return the command for the page after `page`, or None at the end."""
         return following_page(self, page)
+
+    def item_key(self, item: GroupResult) -> Hashable:
+        """Tell items apart by the group id, so `items()` gives none twice."""
+        return item.group_id
 
 
 @final
