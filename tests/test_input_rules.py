@@ -505,3 +505,22 @@ def test_what_xms_rejects_fails_before_any_byte_is_sent(
     assert str(info.value).startswith(field), str(info.value)
     assert not isinstance(info.value, UnicodeError)  # a ValueError subclass, but not ours
     assert recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: GroupUpdate(add_from_group=5), "add_from_group"),
+        (lambda: GroupCreate(child_groups=[5]), "child_groups"),
+        (lambda: MtBatchTextSmsCreate(recipients=[46701234567], body="hi"), "recipients"),
+        (lambda: MtBatchTextSmsUpdate(recipient_removals=[None]), "recipient_removals"),
+        (lambda: MtBatchTextSmsCreate(recipients=[OK], body=b"hi"), "body"),
+        (lambda: MtBatchTextSmsUpdate(callback_url=7), "callback_url"),
+    ],
+)
+def test_a_wrong_type_is_a_type_error_naming_the_field(
+    build: Callable[[], object], field: str
+) -> None:
+    with pytest.raises(TypeError) as info:
+        build()
+    assert str(info.value).startswith(field)

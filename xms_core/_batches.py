@@ -17,7 +17,7 @@ import attrs
 
 from xms_core import _validate as v
 from xms_core._constants import ReportType, Reset
-from xms_core._sets import TupleSet, to_tuple_set
+from xms_core._sets import TupleSet, from_answer, to_tuple_set
 from xms_core._validate import FrozenMap, Parameters, to_parameters
 from xms_core._wire import (
     JsonObject,
@@ -138,7 +138,8 @@ class MtBatchSms:
     """Fields common to every SMS batch, created or returned.
 
     Attributes:
-        recipients: The MSISDNs the batch goes to, in order, without duplicates.
+        recipients: The MSISDNs and group ids the batch goes to, in order, without
+            duplicates; equal to a set of them too (`TupleSet`).
         sender: The originator (short code, long number or alphanumeric); None
             lets XMS pick its default originator.
         delivery_report: The delivery report type (see `ReportType`); None for the XMS default.
@@ -276,8 +277,8 @@ class MtBatchSmsUpdate:
     """Changes to a batch. For each field None keeps the value, `RESET` resets it.
 
     Attributes:
-        recipient_insertions: MSISDNs to add.
-        recipient_removals: MSISDNs to remove.
+        recipient_insertions: MSISDNs and group ids to add (at most 100).
+        recipient_removals: MSISDNs and group ids to remove (at most 100).
         sender: New sender.
         delivery_report: New delivery report type.
         send_at: New send time.
@@ -580,7 +581,7 @@ def read_batch(value: object) -> MtBatchResult:  # noqa: C901, PLR0912, PLR0915 
     if type(batch_id) is not str:
         batch_id = req_str(data, "id")
     to = get("to")
-    recipients = TupleSet(
+    recipients = from_answer(
         to if type(to) is list and all_str(to) else str_tuple(data, "to", required=True)
     )
     sender = get("from")
@@ -640,7 +641,7 @@ def read_batch(value: object) -> MtBatchResult:  # noqa: C901, PLR0912, PLR0915 
     if type(canceled) is not bool:
         canceled = bool(opt_bool(data, "canceled"))
     raw_tags = get("tags")
-    tags = _NO_STRINGS if raw_tags is None else TupleSet(str_tuple(data, "tags"))
+    tags = _NO_STRINGS if raw_tags is None else from_answer(str_tuple(data, "tags"))
     if kind == "mt_text":
         body = get("body")
         if type(body) is not str:
@@ -730,7 +731,7 @@ def _read_per_recipient(value: object) -> DryRunPerRecipient:
 
 def read_tags(value: object) -> TupleSet:
     """Decode a `{"tags": [...]}` answer (protocol 3.8)."""
-    return TupleSet(str_tuple(obj(value, "tags"), "tags", required=True))
+    return from_answer(str_tuple(obj(value, "tags"), "tags", required=True))
 
 
 def write_tags(tags: TupleSet) -> JsonObject:

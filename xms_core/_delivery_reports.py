@@ -31,7 +31,7 @@ from xms_core._filters import (
 )
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._paging import Page, PageQuery, following_page, read_page
-from xms_core._sets import TupleSet, to_tuple_set
+from xms_core._sets import TupleSet, from_answer, to_tuple_set
 from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
@@ -157,14 +157,14 @@ def _read_bucket(value: object) -> BatchDeliveryReportStatus:
     data = value if type(value) is dict else obj(value, "status bucket")
     get = data.get
     raw = get("recipients")
-    # A full report's bulk: the strings are checked in C and the list copied into
-    # the tuple, sharing every string json.loads made (no second copy is kept).
+    # A full report's bulk: the strings are checked in C and put in a TupleSet, sharing
+    # every string json.loads made (no second copy is kept).
     if raw is None:
         recipients = _NO_RECIPIENTS
     elif type(raw) is list and all_str(raw):
-        recipients = TupleSet(raw)
+        recipients = from_answer(raw)
     else:
-        recipients = TupleSet(str_items(raw, "field 'recipients'"))
+        recipients = from_answer(str_items(raw, "field 'recipients'"))
     code = get("code")
     if type(code) is not int:
         code = req_int(data, "code")

@@ -29,7 +29,7 @@ from xms_core._constants import Reset
 from xms_core._filters import filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._paging import Page, PageQuery, following_page, read_page
-from xms_core._sets import TupleSet, to_tuple_set
+from xms_core._sets import TupleSet, from_answer, to_tuple_set
 from xms_core._settings import Settings
 from xms_core._wire import (
     JsonObject,
@@ -310,7 +310,7 @@ def read_group(value: object) -> GroupResult:
         group_id=req_str(data, "id"),
         name=opt_str(data, "name"),
         size=req_int(data, "size") if data.get("size") is not None else 0,
-        child_groups=TupleSet(str_tuple(data, "child_groups")),
+        child_groups=from_answer(str_tuple(data, "child_groups")),
         auto_update=None if raw_rule is None else read_auto_update(raw_rule),
         created_at=opt_time(data, "created_at"),
         modified_at=opt_time(data, "modified_at"),
@@ -319,7 +319,7 @@ def read_group(value: object) -> GroupResult:
 
 def read_members(value: object) -> TupleSet:
     """Decode the bare array of members (protocol 3.19)."""
-    return TupleSet(str_items(value, "members"))
+    return from_answer(str_items(value, "members"))
 
 
 # --------------------------------------------------------------------------- commands

@@ -11,9 +11,10 @@ first-seen order, that is also equal to a set holding the same strings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
-from typing import Any, final
+from functools import partial
+from typing import Any, cast, final
 
 
 @final
@@ -30,6 +31,9 @@ class TupleSet(tuple[str, ...]):
     * The hash is that of the `frozenset` of the values, so a `TupleSet` and an
       equal `frozenset` find each other in a dict. (It is not a plain tuple's
       hash: do not mix `TupleSet`s and plain tuples as keys of one dict.)
+
+    One read from an answer holds the values as XMS sent them (XMS sends each
+    once); the comparisons above hold either way.
     """
 
     __slots__ = ()
@@ -111,6 +115,14 @@ class TupleSet(tuple[str, ...]):
     def issuperset(self, other: Iterable[str]) -> bool:
         """Tell whether every value of `other` is also here."""
         return frozenset(self).issuperset(other)
+
+
+from_answer = cast("Callable[[Iterable[str]], TupleSet]", partial(tuple.__new__, TupleSet))
+"""Wrap the strings of an answer as they are, without the duplicate check.
+
+A decoder's hot path (a page of 30 batches, a report of 100,000 recipients):
+the C constructor of tuple, no Python call and no hashing of every string.
+"""
 
 
 def to_tuple_set(values: Any) -> TupleSet:  # noqa: ANN401 - an attrs converter takes anything

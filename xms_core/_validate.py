@@ -98,12 +98,6 @@ def identifier(inst: object, field: attrs.Attribute[Any], value: object) -> None
     check_identifier(field.name, value)
 
 
-def optional_identifier(inst: object, field: attrs.Attribute[Any], value: object) -> None:
-    """Attrs validator: None or an identifier."""
-    if value is not None:
-        check_identifier(field.name, value)
-
-
 def msisdn_problem(value: str) -> str | None:
     """Say why `value` is not an MSISDN in the form XMS takes (protocol 1.6); None if it is.
 
@@ -298,12 +292,6 @@ def strings(inst: object, field: attrs.Attribute[Any], value: Iterable[object]) 
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def optional_text(inst: object, field: attrs.Attribute[Any], value: object) -> None:
-    """Attrs validator: None, or a str that can be sent as UTF-8."""
-    if value is not None:
-        text(inst, field, value)
 
 
 def text(inst: object, field: attrs.Attribute[Any], value: object) -> None:
