@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, cast, final
 
 import attrs
 
@@ -93,11 +93,12 @@ def _delivery_report(inst: object, field: attrs.Attribute[Any], value: object) -
 def _body(inst: object, field: attrs.Attribute[Any], value: object) -> None:
     # Protocol 4.2: a text body is required, so it has content, and at most 2000 characters.
     v.text(inst, field, value)
-    if not value:
+    body = cast("str", value)
+    if not body:
         raise ValueError(f"{field.name}: must not be empty (protocol 4.2)")
-    if len(value) > MAX_TEXT_BODY:  # type: ignore[arg-type]
+    if len(body) > MAX_TEXT_BODY:
         raise ValueError(
-            f"{field.name}: at most {MAX_TEXT_BODY} characters (got {len(value)}; protocol 4.2)"  # type: ignore[arg-type]
+            f"{field.name}: at most {MAX_TEXT_BODY} characters (got {len(body)}; protocol 4.2)"
         )
 
 
