@@ -221,6 +221,7 @@ def read_recipient_report(value: object) -> BatchRecipientDeliveryReport:
 
 
 def _report_kind(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    # Protocol 3.9: the report `type` is `summary` or `full` (a closed set).
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{field.name}: expected str or None, got {type(value).__name__}")
     if value is not None and value not in {"summary", "full"}:
