@@ -63,19 +63,21 @@ class _ThreadPages:
     async def get(self, page: int) -> Any:
         return await trio.to_thread.run_sync(self._pages.get, page)
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        iterator = iter(self._pages)
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._drive(iter(self._pages))
+
+    def items(self) -> AsyncIterator[Any]:
+        # The client's own items(), not a re-implementation over pages.
+        return self._drive(self._pages.items())
+
+    @staticmethod
+    async def _drive(iterator: Any) -> AsyncIterator[Any]:
         done = object()
         while True:
-            page = await trio.to_thread.run_sync(next, iterator, done)
-            if page is done:
+            value = await trio.to_thread.run_sync(next, iterator, done)
+            if value is done:
                 return
-            yield page
-
-    async def items(self) -> AsyncIterator[Any]:
-        async for page in self:
-            for item in page.content:
-                yield item
+            yield value
 
 
 def _threaded(client: Client) -> Callable[[str], Any]:
@@ -108,19 +110,20 @@ class _LoopPages:
     async def get(self, page: int) -> Any:
         return await self._run(self._pages.get(page))
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        iterator = self._pages.__aiter__()
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._drive(self._pages.__aiter__())
+
+    def items(self) -> AsyncIterator[Any]:
+        # The client's own items(), not a re-implementation over pages.
+        return self._drive(self._pages.items().__aiter__())
+
+    async def _drive(self, iterator: Any) -> AsyncIterator[Any]:
         while True:
             try:
-                page = await self._run(iterator.__anext__())
+                value = await self._run(iterator.__anext__())
             except StopAsyncIteration:
                 return
-            yield page
-
-    async def items(self) -> AsyncIterator[Any]:
-        async for page in self:
-            for item in page.content:
-                yield item
+            yield value
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop, client: AsyncClient) -> Callable[[str], Any]:
@@ -149,20 +152,22 @@ class _AioPages:
     async def get(self, page: int) -> Any:
         return await trio_asyncio.aio_as_trio(self._pages.get)(page)
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        iterator = self._pages.__aiter__()
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._drive(self._pages.__aiter__())
+
+    def items(self) -> AsyncIterator[Any]:
+        # The client's own items(), not a re-implementation over pages.
+        return self._drive(self._pages.items().__aiter__())
+
+    @staticmethod
+    async def _drive(iterator: Any) -> AsyncIterator[Any]:
         step = trio_asyncio.aio_as_trio(iterator.__anext__)
         while True:
             try:
-                page = await step()
+                value = await step()
             except StopAsyncIteration:
                 return
-            yield page
-
-    async def items(self) -> AsyncIterator[Any]:
-        async for page in self:
-            for item in page.content:
-                yield item
+            yield value
 
 
 def _via_trio_asyncio(client: Any) -> Callable[[str], Any]:

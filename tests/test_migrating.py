@@ -2,11 +2,7 @@
 
 Fences: "python legacy" marks the code of `clx-sdk-xms` 1.0.0 (shown, never run:
 that SDK is not installed; each must still be valid Python that uses it);
-"python" is an example that must run; "python requires=GATE" is one that needs
-a feature landing on another branch (a GATE of `GATES`). While its feature is
-missing, a gated block must fail in exactly the way `GATES` says, so a gate
-can never hide a broken example; once the feature is there the block must
-run, with no change here. After merging, drop the `requires=` from the fence.
+"python" is an example that must run.
 """
 
 from __future__ import annotations
@@ -15,7 +11,7 @@ import ast
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,29 +23,6 @@ GUIDE = (ROOT / "MIGRATING.md").read_text()
 FENCES = re.findall(r"^```([^\n]*)\n(.*?)^```$", GUIDE, flags=re.DOTALL | re.MULTILINE)
 LEGACY = [code for info, code in FENCES if info == "python legacy"]
 RUN = [code for info, code in FENCES if info == "python"]
-GATED = [
-    (info.split("=", 1)[1], code) for info, code in FENCES if info.startswith("python requires=")
-]
-
-
-def _has_serialize() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("xms_core.serialize") is not None
-
-
-def _sets_compare_equal() -> bool:
-    from xms_core.api import MtBatchTextSmsCreate
-
-    recipients = MtBatchTextSmsCreate(recipients=["+46701234567"], body="x").recipients
-    return recipients == {"+46701234567"}  # type: ignore[comparison-overlap]
-
-
-# GATE -> (is the feature there?, what running the block says while it is not)
-GATES: dict[str, tuple[Callable[[], bool], str]] = {
-    "xms_core.serialize": (_has_serialize, "ImportError: cannot import name 'deserialize'"),
-    "set-equality": (_sets_compare_equal, "AssertionError"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +48,8 @@ def run(code: str, server: SimulatorServer, tmp_path: Path) -> subprocess.Comple
 
 def test_every_fence_is_of_a_known_kind() -> None:
     kinds = {info for info, _ in FENCES}
-    assert kinds <= {"python", "python legacy"} | {f"python requires={g}" for g in GATES}
-    assert len(FENCES) == len(LEGACY) + len(RUN) + len(GATED)
+    assert kinds <= {"python", "python legacy"}
+    assert len(FENCES) == len(LEGACY) + len(RUN)
 
 
 def test_every_section_has_a_before_and_an_after() -> None:
@@ -108,19 +81,6 @@ def test_after_blocks_run(code: str, served: SimulatorServer, tmp_path: Path) ->
     done = run(code, served, tmp_path)
     assert done.returncode == 0, (done.stdout, done.stderr)
     assert "token" not in done.stdout
-
-
-@pytest.mark.parametrize(("gate", "code"), GATED, ids=[gate for gate, _ in GATED])
-def test_gated_blocks_run_once_their_feature_lands(
-    gate: str, code: str, served: SimulatorServer, tmp_path: Path
-) -> None:
-    present, failure = GATES[gate]
-    done = run(code, served, tmp_path)
-    if present():
-        assert done.returncode == 0, (done.stdout, done.stderr)
-    else:
-        assert done.returncode == 1
-        assert done.stderr.strip().splitlines()[-1].startswith(failure), done.stderr
 
 
 def test_the_readme_links_the_guide() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import inspect
 import re
 import sys
 import types
@@ -12,7 +13,9 @@ import pytest
 
 import xms_core
 import xms_core.api
+import xms_core.deserialize
 import xms_core.exceptions
+import xms_core.serialize
 
 FACADES = [xms_core, xms_core.api, xms_core.exceptions]
 
@@ -258,3 +261,59 @@ def test_facades_share_objects() -> None:
 def test_version_is_a_string() -> None:
     assert isinstance(xms_core.__version__, str)
     assert xms_core.USER_AGENT.endswith(f"/{xms_core.__version__}")
+
+
+# The reference's `clx.xms.serialize` and `clx.xms.deserialize` functions.
+REFERENCE_FUNCTIONS = {
+    xms_core.serialize: [
+        "binary_batch",
+        "binary_batch_update",
+        "group_create",
+        "group_update",
+        "tags",
+        "tags_update",
+        "text_batch",
+        "text_batch_update",
+    ],
+    xms_core.deserialize: [
+        "batch_delivery_report",
+        "batch_dry_run_result",
+        "batch_recipient_delivery_report",
+        "batch_result",
+        "batches_page",
+        "error",
+        "group_members",
+        "group_result",
+        "groups_page",
+        "inbounds_page",
+        "mo_sms",
+        "tags",
+    ],
+}
+
+
+@pytest.mark.parametrize("module", list(REFERENCE_FUNCTIONS), ids=lambda m: m.__name__)
+def test_codec_facades_have_the_reference_functions_and_no_more(module: types.ModuleType) -> None:
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and value.__module__ == module.__name__
+        and not name.startswith("_")
+    }
+    assert module.__all__ == REFERENCE_FUNCTIONS[module]
+    assert set(module.__all__) == defined
+
+
+def test_positional_constructors_follow_the_reference() -> None:
+    rule = xms_core.api.GroupAutoUpdate("12345", "join", None, "stop")
+    assert (rule.recipient, rule.add_word_pair, rule.remove_word_pair) == (
+        "12345",
+        ("join", None),
+        ("stop", None),
+    )
+    assert xms_core.api.GroupAutoUpdate("12345", add_first_word="add").add_first_word == "add"
+    error = xms_core.api.Error("syntax_constraint_violation", "missing to")
+    assert (error.code, error.text) == ("syntax_constraint_violation", "missing to")
+    with pytest.raises(TypeError):
+        xms_core.api.MtBatchTextSmsCreate(["+46701234567"], "hi")  # type: ignore[misc]

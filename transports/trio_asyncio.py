@@ -51,21 +51,23 @@ class AsyncioPages(Generic[T]):
         """Fetch page number `page` (from 0)."""
         return await _to_asyncio(self._pages.get)(page)
 
-    async def __aiter__(self) -> AsyncIterator[Page[T]]:
-        iterator = self._pages.__aiter__()
-        step = _to_asyncio(iterator.__anext__)
-        while True:
-            try:
-                page = await step()
-            except StopAsyncIteration:
-                return
-            yield page
+    def __aiter__(self) -> AsyncIterator[Page[T]]:
+        return _crossing(self._pages.__aiter__())
 
-    async def items(self) -> AsyncIterator[T]:
-        """Iterate over the items of every page."""
-        async for page in self:
-            for item in page.content:
-                yield item
+    def items(self) -> AsyncIterator[T]:
+        """Iterate over the items of every page, none twice in one walk (as `AsyncPages`)."""
+        return _crossing(self._pages.items().__aiter__())
+
+
+async def _crossing(iterator: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Drive a trio-side async iterator from asyncio, one step at a time."""
+    step = _to_asyncio(iterator.__anext__)
+    while True:
+        try:
+            value = await step()
+        except StopAsyncIteration:
+            return
+        yield value
 
 
 @final

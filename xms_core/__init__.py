@@ -73,6 +73,7 @@ from xms_core._settings import (
     Settings,
 )
 from xms_core._signing import SeenNonces, sign_callback, verify_callback
+from xms_core._validate import is_group_id, is_msisdn
 from xms_core._version import __version__
 
 __all__ = [
@@ -137,6 +138,8 @@ __all__ = [
     "__version__",
     "classify",
     "has_next_page",
+    "is_group_id",
+    "is_msisdn",
     "parse_callback",
     "sign_callback",
     "to_json",

@@ -16,6 +16,7 @@ Endpoints (protocol 2, relative to `/v1/{service_plan_id}`):
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date
 from typing import Any, ClassVar, final
 
@@ -35,12 +36,15 @@ from xms_core._batches import (
     read_dry_run,
     read_tags,
     write_create,
+    write_tags,
+    write_tags_update,
     write_update,
 )
 from xms_core._command import expect_json
 from xms_core._filters import add_dates, filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._paging import Page, PageQuery, following_page, read_page
+from xms_core._sets import TupleSet, to_tuple_set
 from xms_core._settings import Settings
 from xms_core._wire import decode
 
@@ -242,6 +246,10 @@ class FetchBatches(PageQuery):
         """Return the command for the page after `page`, or None at the end."""
         return following_page(self, page)
 
+    def item_key(self, item: MtBatchResult) -> Hashable:
+        """Tell items apart by the batch id, so `items()` gives none twice."""
+        return item.batch_id
+
 
 @final
 @attrs.frozen(kw_only=True)
@@ -255,7 +263,7 @@ class FetchBatchTags:
         """Build `GET /batches/{batch_id}/tags`."""
         return settings.request(self.method, "batches", self.batch_id, "tags")
 
-    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> TupleSet:
         """Read the tags."""
         return decode(expect_json(request, response), read_tags)
 
@@ -267,15 +275,15 @@ class ReplaceBatchTags:
 
     method: ClassVar[str] = "PUT"
     batch_id: str = attrs.field(validator=v.identifier)
-    tags: tuple[str, ...] = attrs.field(converter=filter_values, validator=_tags)
+    tags: TupleSet = attrs.field(converter=to_tuple_set, validator=_tags)
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `PUT /batches/{batch_id}/tags`."""
         return settings.request(
-            self.method, "batches", self.batch_id, "tags", json={"tags": list(self.tags)}
+            self.method, "batches", self.batch_id, "tags", json=write_tags(self.tags)
         )
 
-    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> TupleSet:
         """Read the tags now set."""
         return decode(expect_json(request, response), read_tags)
 
@@ -287,16 +295,16 @@ class UpdateBatchTags:
 
     method: ClassVar[str] = "POST"
     batch_id: str = attrs.field(validator=v.identifier)
-    tags_to_add: tuple[str, ...] = attrs.field(default=(), converter=filter_values, validator=_tags)
-    tags_to_remove: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=_tags
+    tags_to_add: TupleSet = attrs.field(default=TupleSet(), converter=to_tuple_set, validator=_tags)
+    tags_to_remove: TupleSet = attrs.field(
+        default=TupleSet(), converter=to_tuple_set, validator=_tags
     )
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `POST /batches/{batch_id}/tags`."""
-        body = {"add": list(self.tags_to_add), "remove": list(self.tags_to_remove)}
+        body = write_tags_update(self.tags_to_add, self.tags_to_remove)
         return settings.request(self.method, "batches", self.batch_id, "tags", json=body)
 
-    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> TupleSet:
         """Read the tags after the change."""
         return decode(expect_json(request, response), read_tags)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, cast, final
 
 import attrs
 
 from xms_core import _validate as v
-from xms_core._constants import Reset
+from xms_core._constants import ReportType, Reset
+from xms_core._sets import TupleSet, from_answer, to_tuple_set
 from xms_core._validate import FrozenMap, Parameters, to_parameters
 from xms_core._wire import (
     JsonObject,
@@ -39,23 +40,31 @@ from xms_core._wire import (
 )
 
 _EMPTY_PARAMETERS: Parameters = FrozenMap()
+_NO_STRINGS = TupleSet()
 
-
-def _recipients(value: Any) -> tuple[str, ...]:  # noqa: ANN401 - attrs converter
-    return v.unique_tuple(value)
-
-
-def _opt_unique(value: Any) -> tuple[str, ...]:  # noqa: ANN401 - attrs converter
-    return v.unique_tuple(value)
+MAX_RECIPIENTS = 1000
+"""The most recipients (MSISDNs and group ids) one batch may have (protocol 4.1)."""
+MAX_RECIPIENT_CHANGES = 100
+"""The most recipients one update may add, and the most it may remove (protocol 3.6)."""
+MAX_TEXT_BODY = 2000
+"""The longest text body, in characters (protocol 4.2: 2000 today, 1600 in 2019)."""
+MAX_BINARY_MESSAGE = 140
+"""The most bytes of a binary body and its UDH together: one SMS (protocol 4.3, 8)."""
+MAX_URL = 2048
+"""The longest `callback_url` (protocol 4.1)."""
+MAX_CLIENT_REFERENCE = 2048
+"""The longest `client_reference` (protocol 4.1: 2048 today, 128 in 2019)."""
 
 
 def _resettable(check: Any) -> Any:  # noqa: ANN401 - builds an attrs validator
     """Validator for update fields: None (keep), RESET (reset) or a value `check` accepts."""
+    checks = check if isinstance(check, list) else [check]
 
     def validate(inst: object, field: attrs.Attribute[Any], value: object) -> None:
         if value is None or isinstance(value, Reset):
             return
-        check(inst, field, value)
+        for one in checks:
+            one(inst, field, value)
 
     return validate
 
@@ -66,13 +75,55 @@ def _reset_parameters(inst: object, field: attrs.Attribute[Any], value: object) 
     v.check_parameters(field.name, value)
 
 
+_REPORT_TYPES = tuple(kind.value for kind in ReportType)
+
+
 def _delivery_report(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    # Protocol 4.1: `delivery_report` is one of a closed set (see `ReportType`).
     if value is None:
         return
     if not isinstance(value, str):
         raise TypeError(f"{field.name}: expected a ReportType or str, got {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{field.name}: must not be empty")
+    if value not in _REPORT_TYPES:
+        raise ValueError(
+            f"{field.name}: must be one of {', '.join(_REPORT_TYPES)} (got {v.show(value)})"
+        )
+
+
+def _body(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    # Protocol 4.2: a text body is required, so it has content, and at most 2000 characters.
+    v.text(inst, field, value)
+    body = cast("str", value)
+    if not body:
+        raise ValueError(f"{field.name}: must not be empty (protocol 4.2)")
+    if len(body) > MAX_TEXT_BODY:
+        raise ValueError(
+            f"{field.name}: at most {MAX_TEXT_BODY} characters (got {len(body)}; protocol 4.2)"
+        )
+
+
+def _optional_body(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _body(inst, field, value)
+
+
+def _check_binary_size(body: bytes | None, udh: bytes | None) -> None:
+    # Protocol 4.3 and 8: body and UDH together fit in one SMS of 140 bytes.
+    size = len(body or b"") + len(udh or b"")
+    if size > MAX_BINARY_MESSAGE:
+        raise ValueError(
+            f"body, udh: together at most {MAX_BINARY_MESSAGE} bytes"
+            f" (got {len(body or b'')} + {len(udh or b'')}; protocol 4.3)"
+        )
+
+
+def _check_window(send_at: object, expire_at: object) -> None:
+    # Protocol 4.1: `send_at` must be before `expire_at`.
+    if isinstance(send_at, datetime) and isinstance(expire_at, datetime) and expire_at <= send_at:
+        raise ValueError(
+            f"expire_at: must be after send_at (got {expire_at.isoformat()}"
+            f" <= {send_at.isoformat()}; protocol 4.1)"
+        )
 
 
 def _from_ton_npi(inst: object, field: attrs.Attribute[Any], value: object) -> None:
@@ -88,7 +139,8 @@ class MtBatchSms:
     """Fields common to every SMS batch, created or returned.
 
     Attributes:
-        recipients: The MSISDNs the batch goes to, in order, without duplicates.
+        recipients: The MSISDNs and group ids the batch goes to, in order, without
+            duplicates; equal to a set of them too (`TupleSet`).
         sender: The originator (short code, long number or alphanumeric); None
             lets XMS pick its default originator.
         delivery_report: The delivery report type (see `ReportType`); None for the XMS default.
@@ -101,13 +153,18 @@ class MtBatchSms:
         from_npi: SMPP numbering-plan override for the sender (later API).
     """
 
-    recipients: tuple[str, ...] = attrs.field(converter=_recipients, validator=v.collection)
+    recipients: TupleSet = attrs.field(converter=to_tuple_set, validator=v.collection)
     sender: str | None = attrs.field(default=None, validator=v.optional_single_line)
     delivery_report: str | None = attrs.field(default=None, validator=_delivery_report)
     send_at: datetime | None = attrs.field(default=None, validator=v.optional_aware)
     expire_at: datetime | None = attrs.field(default=None, validator=v.optional_aware)
-    callback_url: str | None = attrs.field(default=None, validator=v.optional_single_line)
-    client_reference: str | None = attrs.field(default=None, validator=v.optional_text)
+    callback_url: str | None = attrs.field(
+        default=None,
+        validator=[v.optional_single_line, v.bounded_text(MAX_URL, "4.1", optional=True)],
+    )
+    client_reference: str | None = attrs.field(
+        default=None, validator=v.bounded_text(MAX_CLIENT_REFERENCE, "4.1", optional=True)
+    )
     feedback_enabled: bool | None = attrs.field(default=None, validator=v.optional_bool)
     from_ton: int | None = attrs.field(default=None, validator=_from_ton_npi)
     from_npi: int | None = attrs.field(default=None, validator=_from_ton_npi)
@@ -121,19 +178,17 @@ class MtBatchSmsCreate(MtBatchSms):
         tags: Tags to give the batch (CLX-era API).
     """
 
-    tags: tuple[str, ...] = attrs.field(default=(), converter=_opt_unique, validator=v.strings)
+    tags: TupleSet = attrs.field(default=_NO_STRINGS, converter=to_tuple_set, validator=v.strings)
 
     def __attrs_post_init__(self) -> None:
+        # Protocol 3.1, 4.1: `to` holds 1 to 1000 MSISDNs and/or group ids.
         if not self.recipients:
             raise ValueError("recipients: a batch needs at least one recipient")
         for recipient in self.recipients:
-            v.check_msisdn("recipients", recipient)
+            v.check_recipient("recipients", recipient)
         if len(self.recipients) > MAX_RECIPIENTS:
-            raise ValueError(f"recipients: at most {MAX_RECIPIENTS} per batch")
-
-
-MAX_RECIPIENTS = 1000
-"""The most recipients one batch may have (protocol 4.1)."""
+            raise ValueError(f"recipients: at most {MAX_RECIPIENTS} per batch (protocol 4.1)")
+        _check_window(self.send_at, self.expire_at)
 
 
 @final
@@ -149,7 +204,7 @@ class MtBatchTextSmsCreate(MtBatchSmsCreate):
         truncate_concat: Truncate a message that needs more than one part (later API).
     """
 
-    body: str = attrs.field(validator=v.text)
+    body: str = attrs.field(validator=_body)
     parameters: Parameters = attrs.field(
         default=_EMPTY_PARAMETERS, converter=to_parameters, validator=v.parameters
     )
@@ -173,6 +228,10 @@ class MtBatchBinarySmsCreate(MtBatchSmsCreate):
     body: bytes = attrs.field(validator=v.binary)
     udh: bytes = attrs.field(validator=v.binary)
 
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        _check_binary_size(self.body, self.udh)
+
 
 @attrs.frozen(kw_only=True)
 class MtBatchSmsResult(MtBatchSms):
@@ -190,7 +249,7 @@ class MtBatchSmsResult(MtBatchSms):
     created_at: datetime | None = None
     modified_at: datetime | None = None
     canceled: bool = False
-    tags: tuple[str, ...] = ()
+    tags: TupleSet = attrs.field(default=_NO_STRINGS, converter=to_tuple_set)
 
 
 @final
@@ -219,8 +278,8 @@ class MtBatchSmsUpdate:
     """Changes to a batch. For each field None keeps the value, `RESET` resets it.
 
     Attributes:
-        recipient_insertions: MSISDNs to add.
-        recipient_removals: MSISDNs to remove.
+        recipient_insertions: MSISDNs and group ids to add (at most 100).
+        recipient_removals: MSISDNs and group ids to remove (at most 100).
         sender: New sender.
         delivery_report: New delivery report type.
         send_at: New send time.
@@ -230,11 +289,15 @@ class MtBatchSmsUpdate:
         feedback_enabled: Enable or disable delivery feedback (later API).
     """
 
-    recipient_insertions: tuple[str, ...] = attrs.field(
-        default=(), converter=_opt_unique, validator=v.msisdns
+    recipient_insertions: TupleSet = attrs.field(
+        default=_NO_STRINGS,
+        converter=to_tuple_set,
+        validator=[v.recipients, v.at_most(MAX_RECIPIENT_CHANGES, "recipients", "3.6")],
     )
-    recipient_removals: tuple[str, ...] = attrs.field(
-        default=(), converter=_opt_unique, validator=v.msisdns
+    recipient_removals: TupleSet = attrs.field(
+        default=_NO_STRINGS,
+        converter=to_tuple_set,
+        validator=[v.recipients, v.at_most(MAX_RECIPIENT_CHANGES, "recipients", "3.6")],
     )
     sender: str | Reset | None = attrs.field(
         default=None, validator=_resettable(v.optional_single_line)
@@ -249,16 +312,20 @@ class MtBatchSmsUpdate:
         default=None, validator=_resettable(v.optional_aware)
     )
     callback_url: str | Reset | None = attrs.field(
-        default=None, validator=_resettable(v.optional_single_line)
+        default=None,
+        validator=_resettable([v.optional_single_line, v.bounded_text(MAX_URL, "4.1")]),
     )
     client_reference: str | Reset | None = attrs.field(
-        default=None, validator=_resettable(v.optional_text)
+        default=None, validator=_resettable(v.bounded_text(MAX_CLIENT_REFERENCE, "4.1"))
     )
     feedback_enabled: bool | Reset | None = attrs.field(
         default=None, validator=_resettable(v.optional_bool)
     )
 
     wire_type: ClassVar[str] = "mt_text"
+
+    def __attrs_post_init__(self) -> None:
+        _check_window(self.send_at, self.expire_at)
 
 
 @final
@@ -271,7 +338,7 @@ class MtBatchTextSmsUpdate(MtBatchSmsUpdate):
         parameters: New template parameters; None keeps them, `RESET` removes them.
     """
 
-    body: str | None = attrs.field(default=None, validator=v.optional_text)
+    body: str | None = attrs.field(default=None, validator=_optional_body)
     parameters: Parameters | Reset | None = attrs.field(
         default=None, converter=to_parameters, validator=_reset_parameters
     )
@@ -293,6 +360,10 @@ class MtBatchBinarySmsUpdate(MtBatchSmsUpdate):
     udh: bytes | None = attrs.field(default=None, validator=v.optional_binary)
 
     wire_type: ClassVar[str] = "mt_binary"
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        _check_binary_size(self.body, self.udh)
 
 
 @final
@@ -511,8 +582,8 @@ def read_batch(value: object) -> MtBatchResult:  # noqa: C901, PLR0912, PLR0915 
     if type(batch_id) is not str:
         batch_id = req_str(data, "id")
     to = get("to")
-    recipients = (
-        tuple(to) if type(to) is list and all_str(to) else str_tuple(data, "to", required=True)
+    recipients = from_answer(
+        to if type(to) is list and all_str(to) else str_tuple(data, "to", required=True)
     )
     sender = get("from")
     if type(sender) not in _OPTIONAL_STR:
@@ -571,7 +642,7 @@ def read_batch(value: object) -> MtBatchResult:  # noqa: C901, PLR0912, PLR0915 
     if type(canceled) is not bool:
         canceled = bool(opt_bool(data, "canceled"))
     raw_tags = get("tags")
-    tags = () if raw_tags is None else str_tuple(data, "tags")
+    tags = _NO_STRINGS if raw_tags is None else from_answer(str_tuple(data, "tags"))
     if kind == "mt_text":
         body = get("body")
         if type(body) is not str:
@@ -659,6 +730,16 @@ def _read_per_recipient(value: object) -> DryRunPerRecipient:
     )
 
 
-def read_tags(value: object) -> tuple[str, ...]:
-    """Decode a `{"tags": [...]}` answer."""
-    return str_tuple(obj(value, "tags"), "tags", required=True)
+def read_tags(value: object) -> TupleSet:
+    """Decode a `{"tags": [...]}` answer (protocol 3.8)."""
+    return from_answer(str_tuple(obj(value, "tags"), "tags", required=True))
+
+
+def write_tags(tags: TupleSet) -> JsonObject:
+    """Encode a replacement of every tag (protocol 3.8)."""
+    return {"tags": list(tags)}
+
+
+def write_tags_update(tags_to_add: TupleSet, tags_to_remove: TupleSet) -> JsonObject:
+    """Encode tags to add and remove; both keys always, as the reference did (protocol 3.8)."""
+    return {"add": list(tags_to_add), "remove": list(tags_to_remove)}

@@ -63,7 +63,7 @@ def classify(request: HttpRequest, response: HttpResponse) -> None:
     if _HTTP_OK_LOW <= status <= _HTTP_OK_HIGH:
         return
     if status in (_BAD_REQUEST, _FORBIDDEN):
-        code, text = _error_fields(response.body)
+        code, text = error_fields(response.body)
         if code is not None:
             raise ErrorResponseException(text, code, status)
         raise UnexpectedResponseException(
@@ -78,7 +78,7 @@ def classify(request: HttpRequest, response: HttpResponse) -> None:
     )
 
 
-def _error_fields(body: bytes) -> tuple[str | None, str]:
+def error_fields(body: bytes) -> tuple[str | None, str]:
     """Read an XMS error object in any of its known shapes (protocol 6)."""
     try:
         data: Any = json.loads(body)

@@ -14,6 +14,7 @@ names it.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date, datetime
 from typing import Any, ClassVar, final
 
@@ -21,9 +22,16 @@ import attrs
 
 from xms_core import _validate as v
 from xms_core._command import classify, expect_json
-from xms_core._filters import add_dates, filter_codes, filter_strings, filter_values, joined
+from xms_core._filters import (
+    add_dates,
+    filter_codes,
+    filter_statuses,
+    filter_values,
+    joined,
+)
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._paging import Page, PageQuery, following_page, read_page
+from xms_core._sets import TupleSet, from_answer, to_tuple_set
 from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
@@ -61,7 +69,7 @@ class BatchDeliveryReportStatus:
     code: int
     status: str
     count: int
-    recipients: tuple[str, ...] = ()
+    recipients: TupleSet = attrs.field(default=TupleSet(), converter=to_tuple_set)
 
 
 @final
@@ -142,18 +150,21 @@ _new_recipient_report = constructor(
 )
 
 
+_NO_RECIPIENTS = TupleSet()
+
+
 def _read_bucket(value: object) -> BatchDeliveryReportStatus:
     data = value if type(value) is dict else obj(value, "status bucket")
     get = data.get
     raw = get("recipients")
-    # A full report's bulk: the strings are checked in C and the list copied into
-    # the tuple, sharing every string json.loads made (no second copy is kept).
+    # A full report's bulk: the strings are checked in C and put in a TupleSet, sharing
+    # every string json.loads made (no second copy is kept).
     if raw is None:
-        recipients: tuple[str, ...] = ()
+        recipients = _NO_RECIPIENTS
     elif type(raw) is list and all_str(raw):
-        recipients = tuple(raw)
+        recipients = from_answer(raw)
     else:
-        recipients = str_items(raw, "field 'recipients'")
+        recipients = from_answer(str_items(raw, "field 'recipients'"))
     code = get("code")
     if type(code) is not int:
         code = req_int(data, "code")
@@ -210,6 +221,7 @@ def read_recipient_report(value: object) -> BatchRecipientDeliveryReport:
 
 
 def _report_kind(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    # Protocol 3.9: the report `type` is `summary` or `full` (a closed set).
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{field.name}: expected str or None, got {type(value).__name__}")
     if value is not None and value not in {"summary", "full"}:
@@ -233,7 +245,7 @@ class FetchDeliveryReport:
     batch_id: str = attrs.field(validator=v.identifier)
     kind: str | None = attrs.field(default=None, validator=_report_kind)
     status: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=filter_strings
+        default=(), converter=filter_values, validator=filter_statuses
     )
     code: tuple[int, ...] = attrs.field(default=(), converter=filter_values, validator=filter_codes)
     client_reference: str | None = attrs.field(default=None, validator=v.optional_single_line)
@@ -303,7 +315,7 @@ class FetchDeliveryReports(PageQuery):
     start_date: date | None = attrs.field(default=None, validator=v.optional_day)
     end_date: date | None = attrs.field(default=None, validator=v.optional_day)
     status: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=filter_strings
+        default=(), converter=filter_values, validator=filter_statuses
     )
     code: tuple[int, ...] = attrs.field(default=(), converter=filter_values, validator=filter_codes)
     client_reference: str | None = attrs.field(default=None, validator=v.optional_single_line)
@@ -332,6 +344,10 @@ class FetchDeliveryReports(PageQuery):
     def next_page(self, page: Page[BatchRecipientDeliveryReport]) -> FetchDeliveryReports | None:
         """Return the command for the page after `page`, or None at the end."""
         return following_page(self, page)
+
+    def item_key(self, item: BatchRecipientDeliveryReport) -> Hashable:
+        """Tell items apart by the whole report, which has no id of its own."""
+        return item
 
 
 @final

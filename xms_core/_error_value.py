@@ -8,9 +8,11 @@ import attrs
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class Error:
     """An error object as XMS sends it with 400 and 403 (protocol 6).
+
+    As in the reference, `Error(code, text)` takes its fields by position too.
 
     Attributes:
         code: A code to recognise the error by, e.g. `syntax_constraint_violation`.

@@ -9,7 +9,10 @@ from typing import Any
 import attrs
 
 from xms_core import _validate as v
+from xms_core._constants import DeliveryStatus
 from xms_core._wire import write_day
+
+_STATUSES = tuple(status.value for status in DeliveryStatus)
 
 
 def filter_values(value: Iterable[Any] | None) -> tuple[Any, ...]:
@@ -23,6 +26,17 @@ def filter_strings(inst: object, field: attrs.Attribute[Any], value: tuple[objec
     for item in value:
         if "," in str(item):
             raise ValueError(f"{field.name}: values are joined with ',' and cannot contain one")
+
+
+def filter_statuses(inst: object, field: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+    """Attrs validator: delivery statuses, a closed set spelled as XMS does (protocol 4.9)."""
+    filter_strings(inst, field, value)
+    for item in value:
+        if item not in _STATUSES:
+            raise ValueError(
+                f"{field.name}: {v.show(item)} is not a delivery status"
+                f" (one of {', '.join(_STATUSES)}; protocol 4.9)"
+            )
 
 
 def filter_codes(inst: object, field: attrs.Attribute[Any], value: tuple[object, ...]) -> None:

@@ -16,18 +16,20 @@ Endpoints (protocol 2, relative to `/v1/{service_plan_id}`):
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any, ClassVar, final
 
 import attrs
 
 from xms_core import _validate as v
-from xms_core._batches import read_tags
+from xms_core._batches import read_tags, write_tags, write_tags_update
 from xms_core._command import classify, expect_json
 from xms_core._constants import Reset
 from xms_core._filters import filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._paging import Page, PageQuery, following_page, read_page
+from xms_core._sets import TupleSet, from_answer, to_tuple_set
 from xms_core._settings import Settings
 from xms_core._wire import (
     JsonObject,
@@ -42,19 +44,39 @@ from xms_core._wire import (
     str_tuple,
 )
 
+MAX_MEMBERS = 10_000
+"""The most members a group create or replace may list, and an update add or remove (4.11)."""
+MAX_CHILD_GROUPS = 10
+"""The most child groups a group may have (protocol 4.11)."""
+MAX_KEYWORD = 15
+"""The longest auto-update keyword (protocol 4.11)."""
 
-def _identifiers(inst: object, field: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
-    for item in v.check_collection(field.name, value):
-        v.check_identifier(field.name, item)
+_NO_STRINGS = TupleSet()
+
+
+def _keyword(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    # Protocol 4.11: a keyword is one word of at most 15 characters.
+    v.optional_single_line(inst, field, value)
+    if value is None:
+        return
+    word = str(value)
+    if len(word.split()) != 1 or word != word.strip():
+        raise ValueError(f"{field.name}: must be a single word (got {v.show(word)}; protocol 4.11)")
+    if len(word) > MAX_KEYWORD:
+        raise ValueError(
+            f"{field.name}: at most {MAX_KEYWORD} characters (got {len(word)}; protocol 4.11)"
+        )
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class GroupAutoUpdate:
     """Keyword rules that add or remove an MO's sender to or from a group.
 
     An MO sent to `recipient` whose first (and, if set, second) word match the
     add words adds the sender; matching the remove words removes the sender.
+    As in the reference, the fields may be given by position:
+    `GroupAutoUpdate("12345", "join", remove_first_word="stop")`.
 
     Attributes:
         recipient: The short code or long number the MO is sent to.
@@ -65,10 +87,20 @@ class GroupAutoUpdate:
     """
 
     recipient: str = attrs.field(validator=v.single_line)
-    add_first_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
-    add_second_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
-    remove_first_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
-    remove_second_word: str | None = attrs.field(default=None, validator=v.optional_single_line)
+    add_first_word: str | None = attrs.field(default=None, validator=_keyword)
+    add_second_word: str | None = attrs.field(default=None, validator=_keyword)
+    remove_first_word: str | None = attrs.field(default=None, validator=_keyword)
+    remove_second_word: str | None = attrs.field(default=None, validator=_keyword)
+
+    def __attrs_post_init__(self) -> None:
+        # Protocol 4.11: inside `add` or `remove`, `first_word` is required.
+        for action in ("add", "remove"):
+            if getattr(self, f"{action}_second_word") is not None and (
+                getattr(self, f"{action}_first_word") is None
+            ):
+                raise ValueError(
+                    f"{action}_second_word: needs {action}_first_word too (protocol 4.11)"
+                )
 
     @property
     def add_word_pair(self) -> tuple[str | None, str | None]:
@@ -106,12 +138,18 @@ class GroupCreate:
     """
 
     name: str | None = attrs.field(default=None, validator=v.optional_single_line)
-    members: tuple[str, ...] = attrs.field(default=(), converter=filter_values, validator=v.msisdns)
-    child_groups: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=_identifiers
+    members: TupleSet = attrs.field(
+        default=_NO_STRINGS,
+        converter=to_tuple_set,
+        validator=[v.msisdns, v.at_most(MAX_MEMBERS, "members", "4.11")],
+    )
+    child_groups: TupleSet = attrs.field(
+        default=_NO_STRINGS,
+        converter=to_tuple_set,
+        validator=[v.group_ids, v.at_most(MAX_CHILD_GROUPS, "child groups", "4.11")],
     )
     auto_update: GroupAutoUpdate | None = attrs.field(default=None, validator=_auto_update)
-    tags: tuple[str, ...] = attrs.field(default=(), converter=filter_values, validator=v.strings)
+    tags: TupleSet = attrs.field(default=_NO_STRINGS, converter=to_tuple_set, validator=v.strings)
 
 
 @final
@@ -132,7 +170,7 @@ class GroupResult:
     group_id: str
     name: str | None = None
     size: int = 0
-    child_groups: tuple[str, ...] = ()
+    child_groups: TupleSet = attrs.field(default=_NO_STRINGS, converter=to_tuple_set)
     auto_update: GroupAutoUpdate | None = None
     created_at: datetime | None = None
     modified_at: datetime | None = None
@@ -155,20 +193,24 @@ class GroupUpdate:
     """
 
     name: str | Reset | None = attrs.field(default=None, validator=_name)
-    member_insertions: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=v.msisdns
+    member_insertions: TupleSet = attrs.field(
+        default=_NO_STRINGS,
+        converter=to_tuple_set,
+        validator=[v.msisdns, v.at_most(MAX_MEMBERS, "members", "4.11")],
     )
-    member_removals: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=v.msisdns
+    member_removals: TupleSet = attrs.field(
+        default=_NO_STRINGS,
+        converter=to_tuple_set,
+        validator=[v.msisdns, v.at_most(MAX_MEMBERS, "members", "4.11")],
     )
-    child_group_insertions: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=_identifiers
+    child_group_insertions: TupleSet = attrs.field(
+        default=_NO_STRINGS, converter=to_tuple_set, validator=v.group_ids
     )
-    child_group_removals: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=_identifiers
+    child_group_removals: TupleSet = attrs.field(
+        default=_NO_STRINGS, converter=to_tuple_set, validator=v.group_ids
     )
-    add_from_group: str | None = attrs.field(default=None, validator=v.optional_identifier)
-    remove_from_group: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    add_from_group: str | None = attrs.field(default=None, validator=v.optional_group_id)
+    remove_from_group: str | None = attrs.field(default=None, validator=v.optional_group_id)
     auto_update: GroupAutoUpdate | Reset | None = attrs.field(default=None, validator=_auto_update)
 
 
@@ -268,16 +310,16 @@ def read_group(value: object) -> GroupResult:
         group_id=req_str(data, "id"),
         name=opt_str(data, "name"),
         size=req_int(data, "size") if data.get("size") is not None else 0,
-        child_groups=str_tuple(data, "child_groups"),
+        child_groups=from_answer(str_tuple(data, "child_groups")),
         auto_update=None if raw_rule is None else read_auto_update(raw_rule),
         created_at=opt_time(data, "created_at"),
         modified_at=opt_time(data, "modified_at"),
     )
 
 
-def read_members(value: object) -> tuple[str, ...]:
+def read_members(value: object) -> TupleSet:
     """Decode the bare array of members (protocol 3.19)."""
-    return str_items(value, "members")
+    return from_answer(str_items(value, "members"))
 
 
 # --------------------------------------------------------------------------- commands
@@ -360,6 +402,10 @@ class FetchGroups(PageQuery):
         """Return the command for the page after `page`, or None at the end."""
         return following_page(self, page)
 
+    def item_key(self, item: GroupResult) -> Hashable:
+        """Tell items apart by the group id, so `items()` gives none twice."""
+        return item.group_id
+
 
 @final
 @attrs.frozen(kw_only=True)
@@ -428,7 +474,7 @@ class FetchGroupMembers:
         """Build `GET /groups/{group_id}/members`."""
         return settings.request(self.method, "groups", self.group_id, "members")
 
-    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> TupleSet:
         """Read the members."""
         return decode(expect_json(request, response), read_members)
 
@@ -445,7 +491,7 @@ class FetchGroupTags:
         """Build `GET /groups/{group_id}/tags`."""
         return settings.request(self.method, "groups", self.group_id, "tags")
 
-    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> TupleSet:
         """Read the tags."""
         return decode(expect_json(request, response), read_tags)
 
@@ -457,15 +503,15 @@ class ReplaceGroupTags:
 
     method: ClassVar[str] = "PUT"
     group_id: str = attrs.field(validator=v.identifier)
-    tags: tuple[str, ...] = attrs.field(converter=filter_values, validator=v.strings)
+    tags: TupleSet = attrs.field(converter=to_tuple_set, validator=v.strings)
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `PUT /groups/{group_id}/tags`."""
         return settings.request(
-            self.method, "groups", self.group_id, "tags", json={"tags": list(self.tags)}
+            self.method, "groups", self.group_id, "tags", json=write_tags(self.tags)
         )
 
-    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> TupleSet:
         """Read the tags now set."""
         return decode(expect_json(request, response), read_tags)
 
@@ -477,18 +523,18 @@ class UpdateGroupTags:
 
     method: ClassVar[str] = "POST"
     group_id: str = attrs.field(validator=v.identifier)
-    tags_to_add: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=v.strings
+    tags_to_add: TupleSet = attrs.field(
+        default=_NO_STRINGS, converter=to_tuple_set, validator=v.strings
     )
-    tags_to_remove: tuple[str, ...] = attrs.field(
-        default=(), converter=filter_values, validator=v.strings
+    tags_to_remove: TupleSet = attrs.field(
+        default=_NO_STRINGS, converter=to_tuple_set, validator=v.strings
     )
 
     def build_request(self, settings: Settings) -> HttpRequest:
         """Build `POST /groups/{group_id}/tags`."""
-        body = {"add": list(self.tags_to_add), "remove": list(self.tags_to_remove)}
+        body = write_tags_update(self.tags_to_add, self.tags_to_remove)
         return settings.request(self.method, "groups", self.group_id, "tags", json=body)
 
-    def parse_response(self, request: HttpRequest, response: HttpResponse) -> tuple[str, ...]:
+    def parse_response(self, request: HttpRequest, response: HttpResponse) -> TupleSet:
         """Read the tags after the change."""
         return decode(expect_json(request, response), read_tags)

@@ -11,6 +11,7 @@ original SDK read); the original SDK never saw `operator_id`.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date, datetime
 from typing import ClassVar, final
 
@@ -177,3 +178,7 @@ class FetchInbounds(PageQuery):
     def next_page(self, page: Page[MoMessage]) -> FetchInbounds | None:
         """Return the command for the page after `page`, or None at the end."""
         return following_page(self, page)
+
+    def item_key(self, item: MoMessage) -> Hashable:
+        """Tell items apart by the message id, so `items()` gives none twice."""
+        return item.message_id

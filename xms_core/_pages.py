@@ -3,11 +3,20 @@
 They do no I/O themselves: a client hands them its `send`, and the decision
 whether another page follows is the page command's own (`next_page`), so the
 sync and async drivers share every line of paging logic.
+
+XMS pages by number over a listing that is newest first (protocol 3.3, 4.13).
+An item created during a walk pushes every older one a place down, so the last
+items of one page come back as the first of the next. `items()` remembers the
+key of every item it gave (`item_key`: the batch, group or message id) and
+gives none twice in one walk. What it cannot do: an item created after the walk
+went past page 0 is not seen, and an item that leaves the listing during the walk
+(a deleted group, a batch older than the listing's window) moves the others a
+place up, so one of them may be skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from typing import Generic, Protocol, TypeVar, final
 
 import attrs
@@ -30,6 +39,21 @@ class PageCommand(Command[Page[T]], Protocol[T]):
     def next_page(self, page: Page[T]) -> PageCommand[T] | None:
         """Return the command for the following page, or None at the end."""
         ...
+
+    def item_key(self, item: T) -> Hashable:
+        """Return what tells `item` apart from every other item of the listing."""
+        ...
+
+
+def _unseen(command: PageCommand[T], page: Page[T], seen: set[Hashable]) -> list[T]:
+    """Return the items of `page` whose keys are not in `seen`, and add their keys to it."""
+    fresh = []
+    for item in page.content:
+        key = command.item_key(item)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(item)
+    return fresh
 
 
 @final
@@ -64,9 +88,14 @@ class Pages(Generic[T]):
             command = command.next_page(page)
 
     def items(self) -> Iterator[T]:
-        """Iterate over the items of every page, fetching pages as needed."""
+        """Iterate over the items of every page, fetching pages as needed.
+
+        No item is given twice in one walk, even when items created meanwhile
+        shift the listing (see the module docstring for what a walk cannot see).
+        """
+        seen: set[Hashable] = set()
         for page in self:
-            yield from page.content
+            yield from _unseen(self._command, page, seen)
 
 
 @final
@@ -114,7 +143,12 @@ class AsyncPages(Generic[T]):
             command = command.next_page(page)
 
     async def items(self) -> AsyncIterator[T]:
-        """Iterate over the items of every page, fetching pages as needed."""
+        """Iterate over the items of every page, fetching pages as needed.
+
+        No item is given twice in one walk, even when items created meanwhile
+        shift the listing (see the module docstring for what a walk cannot see).
+        """
+        seen: set[Hashable] = set()
         async for page in self:
-            for item in page.content:
+            for item in _unseen(self._command, page, seen):
                 yield item

@@ -27,6 +27,7 @@ from xms_core._groups import GroupAutoUpdate, GroupCreate, GroupResult, GroupUpd
 from xms_core._inbounds import MoBinarySms, MoSms, MoTextSms
 from xms_core._pages import AsyncPages, Pages, PagesIterator
 from xms_core._paging import Page
+from xms_core._sets import TupleSet
 from xms_core._validate import FrozenMap
 
 __all__ = [
@@ -63,4 +64,5 @@ __all__ = [
     "PagesIterator",
     "ReportType",
     "Reset",
+    "TupleSet",
 ]

@@ -196,13 +196,13 @@ def test_bad_csv_rows_are_all_reported_and_nothing_is_sent(
     xms: Callable[..., Run], sim: Simulator, tmp_path: Path
 ) -> None:
     path = write_csv(
-        tmp_path, f"recipient,name\n{A},Mary\nnot-a-number,Joe\n\n{B}\n{C},Ann\n{A},Again\n"
+        tmp_path, f"recipient,name\n{A},Mary\nnot a number,Joe\n\n{B}\n{C},Ann\n{A},Again\n"
     )
     run = xms("send", "--csv", path, "--body", "Hi ${name}")
     assert run.code == 2
     assert run.out == ""
     assert "3 bad row(s), nothing was sent" in run.err
-    assert "line 3: recipients: 'not-a-number' is not an MSISDN" in run.err
+    assert "line 3: recipients: 'not a number' is neither an MSISDN" in run.err
     assert "line 5: expected 2 fields, got 1" in run.err
     assert f"line 7: duplicate recipient '{A}' (first on line 2)" in run.err
     assert "Traceback" not in run.err
@@ -515,7 +515,7 @@ def test_dead_port_is_a_transport_error(xms: Callable[..., Run], env: dict[str, 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["send", "--to", "12ab", "--body", "x"], "recipients: '12ab' is not an MSISDN"),
+        (["send", "--to", "12ab", "--body", "x"], "recipients: '12ab' is neither an MSISDN"),
         (["send", "--to", A, "--body", "x", "--send-at", "tomorrow"], "--send-at"),
         (["send", "--to", A, "--body", "x", "--send-at", "2026-01-01T10:00"], "no time zone"),
         (["send", "--to", A, "--body", "x", "--from", "a\nb"], "sender:"),
@@ -678,7 +678,7 @@ def test_every_option_and_argument_has_help() -> None:
 
 
 def test_json_mode_reports_an_xms_error_as_one_object(xms: Callable[..., Run]) -> None:
-    run = xms("--json", "groups", "update", "no-such-group", "--add-from-group", "nope")
+    run = xms("--json", "groups", "update", "no-such-group", "--add-from-group", "someGroup1")
     assert run.code == 3
     error = run.json()
     assert error["exit_status"] == 3
@@ -708,7 +708,7 @@ def test_json_mode_reports_usage_errors_as_json(xms: Callable[..., Run]) -> None
     assert error["error"] == "UsageError"
     assert error["exit_status"] == 2
     assert "invalid choice: 'shw'" in error["message"]
-    run = xms("--json", "send", "--to", "not-a-number", "--body", "x")
+    run = xms("--json", "send", "--to", "070-123 45 67", "--body", "x")
     assert run.code == 2
     assert run.json()["exit_status"] == 2
 
@@ -793,3 +793,50 @@ def test_group_show_has_members_children_rules_and_tags(
     assert document["auto_update"]["add_first_word"] == "join"
     assert document["tags"] == ["vip"]
     assert document["members"] == [A]  # direct members; the child group is listed apart
+
+
+# --------------------------------------------------------------------------- groups as recipients
+
+
+def test_send_to_a_group_and_a_number(
+    xms: Callable[..., Run], sim: Simulator, clock: ManualClock
+) -> None:
+    group = xms("--json", "groups", "create", "--name", "team", "--member", A, "--member", B)
+    group_id = group.json()["group_id"]
+
+    run = xms("--json", "send", "--from", "12345", "--to", group_id, "--to", C, "--body", "hi")
+    clock.advance(10)
+    batch_id = run.json()[0]["batch_id"]
+    report = xms("--json", "reports", "full", batch_id).json()
+
+    assert run.code == 0
+    assert run.json()[0]["recipients"] == [group_id, C]
+    assert sim.batch(batch_id)["to"] == [group_id, C]
+    assert report["total_message_count"] == 3
+    assert sorted(report["statuses"][0]["recipients"]) == sorted([A, B, C])
+
+
+def test_a_national_number_is_refused_before_sending(
+    xms: Callable[..., Run], sim: Simulator
+) -> None:
+    run = xms("send", "--to", "070-123 45 67", "--body", "hi")
+    assert run.code == 2
+    assert "recipients: '070-123 45 67' is a national number" in run.err
+    assert sim.batch_count == 0
+
+
+def test_csv_takes_group_ids_only_without_parameter_columns(
+    xms: Callable[..., Run], sim: Simulator, tmp_path: Path
+) -> None:
+    group_id = xms("--json", "groups", "create", "--name", "g", "--member", A).json()["group_id"]
+    plain = write_csv(tmp_path, f"recipient\n{group_id}\n{B}\n")
+    sent = xms("--json", "send", "--csv", plain, "--body", "hi")
+    assert sent.code == 0
+    assert sim.batch(sent.json()[0]["batch_id"])["to"] == [group_id, B]
+
+    templated = tmp_path / "templated.csv"
+    templated.write_text(f"recipient,name\n{group_id},Team\n{B},Bo\n", encoding="utf-8")
+    refused = xms("send", "--csv", str(templated), "--body", "Hi ${name}")
+    assert refused.code == 2
+    assert f"line 2: '{group_id}' is a group id, which cannot have template values" in refused.err
+    assert sim.batch_count == 1

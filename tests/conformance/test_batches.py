@@ -285,3 +285,17 @@ async def test_a_message_over_its_parts_limit_is_aborted(xms: Subject, clock: Ma
     clock.advance(10)
     report = await xms.fetch_recipient_delivery_report(created.batch_id, RECIPIENTS[0])
     assert (report.status, report.code) == ("Aborted", 411)
+
+
+async def test_items_gives_each_batch_once_while_batches_are_created(xms: Subject) -> None:
+    # XMS lists newest first: each batch created mid-walk pushes one back onto the next page.
+    originals = {(await xms.create_batch(text_batch(body=f"old {n}"))).batch_id for n in range(10)}
+    seen: list[str] = []
+    async for batch in xms.fetch_batches(page_size=3).items():
+        seen.append(batch.batch_id)
+        if len(seen) % 3 == 0:  # a page is used up: the next one is fetched after these
+            await xms.create_batch(text_batch(body="new"))
+            await xms.create_batch(text_batch(body="new"))
+
+    assert len(seen) == len(set(seen))
+    assert originals <= set(seen)

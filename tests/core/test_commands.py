@@ -162,14 +162,14 @@ RULE = GroupAutoUpdate(
 GROUP = GroupCreate(
     name="my group",
     members=["46701234567", "46709876543", "46701234567"],
-    child_groups=["cg1"],
+    child_groups=["ChildGrp01"],
     auto_update=RULE,
     tags=["t1"],
 )
 GROUP_JSON = {
     "name": "my group",
     "members": ["46701234567", "46709876543"],
-    "child_groups": ["cg1"],
+    "child_groups": ["ChildGrp01"],
     "auto_update": {
         "to": "54321",
         "add": {"first_word": "Sinch", "second_word": "Join"},
@@ -341,11 +341,13 @@ CASES = {
                 name=RESET,
                 member_insertions=["46701234567"],
                 member_removals=["46709876543"],
-                child_group_insertions=["cg2"],
-                child_group_removals=["cg1"],
-                add_from_group="g2",
-                remove_from_group="g3",
-                auto_update=GroupAutoUpdate(recipient="12345", remove_second_word="stop"),
+                child_group_insertions=["ChildGrp02"],
+                child_group_removals=["ChildGrp01"],
+                add_from_group="SourceGrp02",
+                remove_from_group="SourceGrp03",
+                auto_update=GroupAutoUpdate(
+                    recipient="12345", remove_first_word="club", remove_second_word="stop"
+                ),
             ),
         ),
         "POST",
@@ -355,11 +357,14 @@ CASES = {
             "name": None,
             "add": ["46701234567"],
             "remove": ["46709876543"],
-            "child_groups_add": ["cg2"],
-            "child_groups_remove": ["cg1"],
-            "add_from_group": "g2",
-            "remove_from_group": "g3",
-            "auto_update": {"to": "12345", "remove": {"second_word": "stop"}},
+            "child_groups_add": ["ChildGrp02"],
+            "child_groups_remove": ["ChildGrp01"],
+            "add_from_group": "SourceGrp02",
+            "remove_from_group": "SourceGrp03",
+            "auto_update": {
+                "to": "12345",
+                "remove": {"first_word": "club", "second_word": "stop"},
+            },
         },
     ),
     "DeleteGroup": Case(DeleteGroup(group_id="g1"), "DELETE", "/groups/g1", [], None),
@@ -654,8 +659,10 @@ def test_binary_update_writes_base64_body_and_hex_udh() -> None:
     }
 
 
-def test_text_update_can_set_an_empty_body() -> None:
-    assert _update_body(MtBatchTextSmsUpdate, body="") == {"type": "mt_text", "body": ""}
+def test_text_update_cannot_set_an_empty_body() -> None:
+    # Protocol 4.2: a text body is required content; XMS refuses an empty one.
+    with pytest.raises(ValueError, match="body: must not be empty"):
+        MtBatchTextSmsUpdate(body="")
 
 
 def test_update_of_a_group_with_only_add_words() -> None:
@@ -1247,7 +1254,7 @@ MALFORMED: list[tuple[str, object, str]] = [
     # groups
     ("CreateGroup", _without(GROUP_ANSWER, "id"), "'id'"),
     ("FetchGroup", {**GROUP_ANSWER, "size": "many"}, "'size'"),
-    ("ReplaceGroup", {**GROUP_ANSWER, "child_groups": "cg1"}, "child_groups"),
+    ("ReplaceGroup", {**GROUP_ANSWER, "child_groups": "ChildGrp01"}, "child_groups"),
     ("UpdateGroup", {**GROUP_ANSWER, "auto_update": "string"}, "auto_update"),
     ("FetchGroup", {**GROUP_ANSWER, "auto_update": {"add": {}}}, "'to'"),
     ("FetchGroup", {**GROUP_ANSWER, "auto_update": {"to": "1", "add": "Join"}}, "'add'"),

@@ -83,18 +83,31 @@ moments = st.datetimes(
     max_value=datetime(2199, 12, 30),  # noqa: DTZ001
     timezones=offsets,
 )
+# Protocol 4.1: send_at comes before expire_at, so the two are drawn from either side of 2100.
+send_moments = st.datetimes(
+    min_value=datetime(1900, 1, 2),  # noqa: DTZ001 - bounds for aware datetimes
+    max_value=datetime(2099, 12, 30),  # noqa: DTZ001
+    timezones=offsets,
+)
+expire_moments = st.datetimes(
+    min_value=datetime(2100, 1, 2),  # noqa: DTZ001 - bounds for aware datetimes
+    max_value=datetime(2199, 12, 30),  # noqa: DTZ001
+    timezones=offsets,
+)
 parameters = st.dictionaries(
-    lines,
+    st.from_regex(r"[A-Za-z0-9._-]{1,16}", fullmatch=True),
     st.dictionaries(st.one_of(st.just("default"), msisdns), texts, max_size=3),
     max_size=3,
 )
-report_types = st.one_of(st.none(), st.sampled_from(ReportType), lines)
+report_types = st.one_of(
+    st.none(), st.sampled_from(ReportType), st.sampled_from([kind.value for kind in ReportType])
+)
 common = {
     "recipients": st.lists(msisdns, min_size=1, max_size=5),
     "sender": st.none() | lines,
     "delivery_report": report_types,
-    "send_at": st.none() | moments,
-    "expire_at": st.none() | moments,
+    "send_at": st.none() | send_moments,
+    "expire_at": st.none() | expire_moments,
     "callback_url": st.none() | lines,
     "client_reference": st.none() | texts,
     "feedback_enabled": st.none() | st.booleans(),
@@ -104,7 +117,7 @@ common = {
 }
 text_batches = st.builds(
     MtBatchTextSmsCreate,
-    body=texts,
+    body=st.text(min_size=1, max_size=30),
     parameters=parameters,
     flash_message=st.none() | st.booleans(),
     max_number_of_message_parts=st.none() | st.integers(1, 10),
@@ -112,22 +125,24 @@ text_batches = st.builds(
     **common,
 )
 binary_batches = st.builds(
-    MtBatchBinarySmsCreate, body=st.binary(max_size=140), udh=st.binary(max_size=20), **common
+    MtBatchBinarySmsCreate, body=st.binary(max_size=120), udh=st.binary(max_size=20), **common
 )
+# Protocol 4.11: a keyword is one word of at most 15 characters; a second word needs a first.
+words = st.from_regex(r"[A-Za-z0-9\u00c0-\u024f]{1,15}", fullmatch=True)
+word_pairs = st.one_of(st.just((None, None)), st.tuples(words, st.none() | words))
 rules = st.builds(
-    GroupAutoUpdate,
-    recipient=lines,
-    add_first_word=st.none() | lines,
-    add_second_word=st.none() | lines,
-    remove_first_word=st.none() | lines,
-    remove_second_word=st.none() | lines,
+    lambda recipient, add, remove: GroupAutoUpdate(recipient, *add, *remove),
+    lines,
+    word_pairs,
+    word_pairs,
 )
 identifiers = st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)
+group_ids = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{7,25}", fullmatch=True)
 groups = st.builds(
     GroupCreate,
     name=st.none() | lines,
     members=st.lists(msisdns, max_size=5),
-    child_groups=st.lists(identifiers, max_size=3),
+    child_groups=st.lists(group_ids, max_size=3),
     auto_update=st.none() | rules,
     tags=st.lists(lines, max_size=3),
 )
@@ -300,7 +315,7 @@ buckets = st.builds(
     code=st.integers(0, 1000),
     status=lines,
     count=st.integers(1, 10**6),
-    recipients=st.lists(msisdns, max_size=3).map(tuple),
+    recipients=st.lists(msisdns, max_size=3, unique=True).map(tuple),
 )
 
 

@@ -3,8 +3,10 @@
 The first line is a header. The recipient column is the one named `recipient`,
 `to` or `msisdn` (any case), else the first column; every other column is a
 template parameter named by its header, so `Hi ${name}` takes each recipient's
-`name` cell. Every row is checked before anything is sent, and every bad row is
-reported with its line number.
+`name` cell. A recipient is an MSISDN or a group id, as in a batch's `to`; a
+group id cannot have template values (XMS keys them by MSISDN), so it is only
+allowed in a file without parameter columns. Every row is checked before
+anything is sent, and every bad row is reported with its line number.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import final
 import attrs
 
 from transports.cli._output import UsageError, clean
+from xms_core import is_group_id, is_msisdn
 from xms_core.api import MtBatchTextSmsCreate
 
 RECIPIENT_COLUMNS = ("recipient", "to", "msisdn")
@@ -52,12 +55,17 @@ class Recipients:
             yield recipients, parameters
 
 
-def _recipient_problem(value: str) -> str | None:
+def _recipient_problem(value: str, *, with_parameters: bool) -> str | None:
     """Why `value` cannot be a recipient, in the SDK's own words; None if it can."""
     try:
-        MtBatchTextSmsCreate(recipients=(value,), body="")
+        MtBatchTextSmsCreate(recipients=(value,), body="-")
     except (TypeError, ValueError) as exc:
         return str(exc)
+    if with_parameters and is_group_id(value):
+        return (
+            f"{value!r} is a group id, which cannot have template values (XMS keys them by"
+            " MSISDN); send to the group with --to, or list its members here"
+        )
     return None
 
 
@@ -66,7 +74,7 @@ def _header(path: str, row: Sequence[str]) -> tuple[int, tuple[str, ...]]:
     names = [cell.strip() for cell in row]
     lowered = [name.lower() for name in names]
     index = next((lowered.index(n) for n in RECIPIENT_COLUMNS if n in lowered), 0)
-    if _recipient_problem(names[index]) is None:
+    if is_msisdn(names[index]):
         raise UsageError(
             f"{path}, line 1: {clean(names[index])!r} is a phone number, not a column name;"
             " start the file with a header line such as 'recipient,name'"
@@ -99,7 +107,7 @@ class _Collector:
         recipient = row[self.index].strip() if len(row) == self.width else ""
         if len(row) != self.width:
             problem = f"expected {self.width} fields, got {len(row)}"
-        elif (why := _recipient_problem(recipient)) is not None:
+        elif (why := _recipient_problem(recipient, with_parameters=self.width > 1)) is not None:
             problem = why
         elif recipient in self.first_line:
             first = self.first_line[recipient]

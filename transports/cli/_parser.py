@@ -161,7 +161,12 @@ def _listing(parser: argparse.ArgumentParser, *, dates: bool = True) -> None:
 def _message_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="sender", metavar="SENDER", help="the originator")
     targets = parser.add_mutually_exclusive_group(required=True)
-    targets.add_argument("--to", action="append", metavar="MSISDN", help="a recipient (repeatable)")
+    targets.add_argument(
+        "--to",
+        action="append",
+        metavar="RECIPIENT",
+        help="an MSISDN in international format, or a group id (repeatable)",
+    )
     targets.add_argument(
         "--csv",
         metavar="FILE",

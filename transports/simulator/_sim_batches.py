@@ -99,6 +99,10 @@ _OPTIONAL: dict[str, tuple[str, Callable[[str, object], object]]] = {
 _RESET: dict[str, object] = {"delivery_report": "none"}
 
 
+# Ids are URL-safe, 16 or 26 characters (protocol 1.4); one with a letter is never a number.
+_ID_SHAPE = re.compile(r"(?=[A-Za-z0-9_\-]{8,128}$)[0-9_\-]*[A-Za-z][A-Za-z0-9_\-]*")
+
+
 def _identity(entry: str) -> str:
     digits = msisdn(entry)
     return f"group:{entry}" if digits is None else f"msisdn:{digits}"
@@ -107,8 +111,9 @@ def _identity(entry: str) -> str:
 def read_targets(store: Store, key: str, value: object) -> dict[str, str]:
     """Read an array of MSISDNs and group ids into {identity: as spelled}, first one wins.
 
-    An entry that names an existing group is a group; one that names a deleted group is
-    403 `unknown_group`; anything else must be an MSISDN (400 otherwise).
+    An entry that names an existing group is a group; one that names a deleted group,
+    or has the shape of an id (URL-safe, with a letter) but names no group, is 403
+    `unknown_group` (protocol 6); anything else must be an MSISDN (400 otherwise).
     """
     out: dict[str, str] = {}
     for item in read_list(key, value):
@@ -118,6 +123,8 @@ def read_targets(store: Store, key: str, value: object) -> dict[str, str]:
             out.setdefault(f"group:{item}", item)
         elif item in store.deleted_groups:
             forbidden(UNKNOWN_GROUP, f"'{key}' names a deleted group")
+        elif _ID_SHAPE.fullmatch(item):
+            forbidden(UNKNOWN_GROUP, f"'{key}' names a group that does not exist")
         else:
             out.setdefault(f"msisdn:{read_msisdn(key, item)[1]}", item)
     return out

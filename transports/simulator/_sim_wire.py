@@ -273,8 +273,11 @@ def msisdn(value: str) -> str | None:
     """Return the digits of an MSISDN in international format, or None.
 
     A leading `+` or `00` is accepted; spaces, dashes and brackets are ignored; 5 to 15
-    digits must remain.
+    digits must remain. A number with neither that starts with `0` is national
+    (`070-123 45 67`) and refused: its country cannot be known.
     """
+    if value.startswith("0") and not value.startswith("00"):
+        return None
     digits = _loose(value)
     low, high = _MSISDN_DIGITS
     return digits if digits is not None and low <= len(digits) <= high else None
