@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xms_core._campaign import DuplicateBatchesException, NotCreatedException
 from xms_core._errors import (
     ApiException,
     ConnectException,
@@ -19,7 +20,9 @@ __all__ = [
     "ApiException",
     "ConnectException",
     "ConnectionLostException",
+    "DuplicateBatchesException",
     "ErrorResponseException",
+    "NotCreatedException",
     "NotFoundException",
     "TimeoutException",
     "TlsException",

@@ -2,6 +2,7 @@
 
     python -m transports.simulator [--host 127.0.0.1] [--port 0]
         [--service-plan-id plan] [--token token] [--clock real|manual]
+        [--drop-after-create FRACTION] [--too-many-requests FRACTION] [--chaos-seed N]
 
 It prints one line, `XMS simulator on URL (service plan 'ID')`, and never the token.
 """
@@ -16,6 +17,7 @@ from datetime import datetime, timezone
 from types import FrameType
 
 from transports.simulator._core import Simulator
+from transports.simulator._faults import CreateChaos
 from transports.simulator._server import start
 
 
@@ -39,6 +41,21 @@ def _parser() -> argparse.ArgumentParser:
         default="real",
         help="real: batches progress in wall-clock time; manual: time stands still",
     )
+    parser.add_argument(
+        "--drop-after-create",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="create this fraction of batches, then drop the connection unanswered",
+    )
+    parser.add_argument(
+        "--too-many-requests",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="refuse this fraction of batch creates with 429 (Retry-After: 0)",
+    )
+    parser.add_argument("--chaos-seed", type=int, default=0, metavar="N", help="for the above")
     return parser
 
 
@@ -59,9 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         clock=real_clock if args.clock == "real" else None,
     )
     try:
+        chaos = CreateChaos(
+            drop_after_create=args.drop_after_create,
+            too_many_requests=args.too_many_requests,
+            seed=args.chaos_seed,
+        )
         server = start(
             simulator.handle, host=args.host, port=args.port, callbacks=simulator.take_callbacks
         )
+        if args.drop_after_create or args.too_many_requests:
+            server.set_chaos(chaos)
     except ValueError as exc:
         parser.error(str(exc))  # exits with status 2
     except OSError as exc:

@@ -23,6 +23,7 @@ import contextlib
 import http
 import ipaddress
 import logging
+import random
 import socket
 import ssl
 import threading
@@ -35,7 +36,7 @@ import attrs
 import h11
 
 from transports.simulator._callbacks import CallbackDelivery, post_callback
-from transports.simulator._faults import JSON, Fault, FaultPlan, Pending, canned
+from transports.simulator._faults import JSON, CreateChaos, Fault, FaultPlan, Pending, canned
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -267,7 +268,7 @@ class _Connection:
         server._count_request()  # noqa: SLF001
         _log.debug("%s %s (fault: %s)", incoming.method, path, plan and plan.fault.name)
         if plan is None:
-            return self._respond(conn, incoming, server._call(request))  # noqa: SLF001
+            return self._answer_plain(conn, incoming, request, path)
         response: HttpResponse | None = None
         if plan.when == "after" or plan.fault is Fault.HTTP10_NO_LENGTH:
             response = server._call(request)  # noqa: SLF001
@@ -278,6 +279,20 @@ class _Connection:
                 response = server._call(request)  # noqa: SLF001
             return self._respond(conn, incoming, response)
         return self._spoil(conn, incoming, plan, response)
+
+    def _answer_plain(
+        self, conn: h11.Connection, incoming: _Incoming, request: HttpRequest, path: str
+    ) -> bool:
+        """Answer a request no fault plan matched, unless the create chaos strikes."""
+        server = self._server
+        chaos = server._chaos_for(incoming.method, path)  # noqa: SLF001
+        if chaos == "throttle":
+            refusal = canned(Fault.TOO_MANY_REQUESTS, server._chaos_plan)  # noqa: SLF001
+            return self._respond(conn, incoming, refusal)
+        answer = server._call(request)  # noqa: SLF001
+        if chaos == "drop":
+            return False  # created, then the connection closes unanswered
+        return self._respond(conn, incoming, answer)
 
     def _respond(
         self,
@@ -408,6 +423,10 @@ class SimulatorServer:
         self._stopping = threading.Event()
         self._stopped = False
         self._faults: list[Pending] = []
+        self._chaos: CreateChaos | None = None
+        self._chaos_random = random.Random(0)  # noqa: S311 - test faults, not secrets
+        self._chaos_plan = FaultPlan(fault=Fault.TOO_MANY_REQUESTS)
+        self.chaos_counts: dict[str, int] = {"drop": 0, "throttle": 0}
         self._connections: set[_Connection] = set()
         self._accepted = 0
         self._open = 0
@@ -474,6 +493,31 @@ class SimulatorServer:
         """Queue `plan`; it spoils the next `plan.count` matching requests."""
         with self._lock:
             self._faults.append(Pending(plan=plan, remaining=plan.count))
+
+    def set_chaos(self, chaos: CreateChaos | None) -> None:
+        """Apply `chaos` to every batch create from now on (None stops it)."""
+        with self._lock:
+            self._chaos = chaos
+            if chaos is not None:
+                self._chaos_random = random.Random(chaos.seed)  # noqa: S311 - test faults
+                plan = FaultPlan(fault=Fault.TOO_MANY_REQUESTS, retry_after=chaos.retry_after)
+                self._chaos_plan = plan
+
+    def _chaos_for(self, method: str, path: str) -> str | None:
+        """`"throttle"`, `"drop"` or None for one request, as the chaos plan draws it."""
+        with self._lock:
+            chaos = self._chaos
+            if chaos is None or method != "POST" or not path.endswith("/batches"):
+                return None
+            draw = self._chaos_random.random()
+            if draw < chaos.too_many_requests:
+                outcome = "throttle"
+            elif draw < chaos.too_many_requests + chaos.drop_after_create:
+                outcome = "drop"
+            else:
+                return None
+            self.chaos_counts[outcome] += 1
+            return outcome
 
     def clear_faults(self) -> None:
         """Drop every queued fault."""
