@@ -62,6 +62,7 @@ def campaign_of(args: argparse.Namespace) -> Campaign:
         expire_at=args.expire_at,
         callback_url=args.callback_url,
         tags=tuple(args.tag or ()),
+        chunk_size=args.batch_size,
     )
 
 

@@ -308,6 +308,13 @@ def _campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     send.add_argument(
         "--campaign-id", metavar="ID", help="the id batch references derive from (default: new)"
     )
+    send.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=1000,
+        metavar="N",
+        help="recipients per batch, at most 1000 (default: 1000)",
+    )
     send.set_defaults(run=_campaign.send)
     resume = _leaf(sub, "resume", "finish an interrupted campaign; nothing is sent twice")
     resume.add_argument("--journal", required=True, metavar="FILE.db")
