@@ -39,8 +39,12 @@ T = TypeVar("T")
 CAMPAIGN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """What a campaign id may look like: 1 to 64 letters, digits, `.`, `_` or `-`."""
 
-RECONCILE_MARGIN = timedelta(minutes=10)
-"""How far before the first attempt the reconciliation window starts (clock skew)."""
+RECONCILE_MARGIN = timedelta(hours=24)
+"""How far before the first attempt the reconciliation window starts.
+
+It absorbs any clock skew between this machine and XMS; being filtered by reference, the
+listing stays one short page however wide the window is.
+"""
 
 LISTING_RETENTION = timedelta(days=14)
 """XMS lists only batches created in the last 14 days (protocol 3.3)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
@@ -23,6 +24,9 @@ import attrs
 import trio
 
 from transports._async_client import AsyncClient
+
+if sys.version_info < (3, 11):  # pragma: no cover - trio brings the backport there
+    from exceptiongroup import BaseExceptionGroup
 from transports.campaign._journal import (
     FAILED,
     SENDING,
@@ -477,12 +481,28 @@ async def send_campaign(
     )
     run.report_progress()
     send, receive = trio.open_memory_channel[tuple[ChunkRecord, list[Recipient]]](concurrency)
-    async with trio.open_nursery() as nursery:
-        async with receive:
-            for _ in range(concurrency):
-                nursery.start_soon(run.work, receive.clone())
-        await run.produce(recipients, send)
+    try:
+        async with trio.open_nursery() as nursery:
+            async with receive:
+                for _ in range(concurrency):
+                    nursery.start_soon(run.work, receive.clone())
+            await run.produce(recipients, send)
+    except BaseExceptionGroup as group:
+        raise _sole(group) from None
     return _report(journal, header.campaign_id, run)
+
+
+def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one exception in a nursery's group (a bad input, a Ctrl-C), or the group."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, BaseExceptionGroup):
+            pending.extend(item.exceptions)
+        else:
+            leaves.append(item)
+    return leaves[0] if len(leaves) == 1 else group
 
 
 def _report(journal: Journal, campaign_id: str, run: _Run) -> Report:
