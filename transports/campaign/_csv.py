@@ -164,7 +164,7 @@ def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:
         raise CsvError(f"{path} is empty; expected a header line and recipients")
     index, columns = _header(path, first[1], delimiter)
     width = len(columns) + 1
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     problem_count = 0
     hashes = array("q")
     for line, cells in rows:
@@ -172,14 +172,13 @@ def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:
         if problem is not None:
             problem_count += 1
             if len(problems) < MAX_PROBLEMS_SHOWN:
-                problems.append(f"line {line}: {problem}")
+                problems.append((line, f"line {line}: {problem}"))
             continue
         hashes.append(_key_hash(recipient_key(cells[index])))
-    if not problem_count:
-        problems = _duplicates(path, delimiter, index, hashes)
-        problem_count = len(problems)
+    duplicates = _duplicates(path, delimiter, (index, width), hashes)
+    problem_count += len(duplicates)
     if problem_count:
-        shown = problems[:MAX_PROBLEMS_SHOWN]
+        shown = [text for _, text in sorted(problems + duplicates)[:MAX_PROBLEMS_SHOWN]]
         if problem_count > len(shown):
             shown.append(f"... and {problem_count - len(shown)} more")
         listing = "\n".join(f"  {problem!s}" for problem in shown)
@@ -196,24 +195,29 @@ def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:
     )
 
 
-def _duplicates(path: str, delimiter: str, index: int, hashes: array[int]) -> list[str]:
+def _duplicates(
+    path: str, delimiter: str, shape: tuple[int, int], hashes: array[int]
+) -> list[tuple[int, str]]:
     """One note per repeated recipient, found by sorting the hashes, then a second read."""
+    index, width = shape
     ordered = sorted(hashes)
     repeated = {a for a, b in itertools.pairwise(ordered) if a == b}
     if not repeated:
         return []
     first_line: dict[str, int] = {}
-    notes: list[str] = []
+    notes: list[tuple[int, str]] = []
     rows = _rows(path, delimiter)
     next(rows)
     for line, cells in rows:
+        if _row_problem(cells, width, index) is not None:
+            continue
         key = recipient_key(cells[index])
         if _key_hash(key) not in repeated:
             continue
         if key in first_line:
+            first = first_line[key]
             notes.append(
-                f"line {line}: duplicate recipient {cells[index]!r}"
-                f" (the same number as on line {first_line[key]})"
+                (line, f"line {line}: duplicate recipient {cells[index]!r} (first on line {first})")
             )
         else:
             first_line[key] = line

@@ -30,6 +30,7 @@ from transports.campaign import (
     scan_csv,
     send_campaign,
 )
+from transports.campaign._csv import control_character
 from transports.campaign._journal import FAILED, PLANNED, SENDING, SENT
 from transports.cli._context import Context
 from transports.cli._output import UsageError, clean
@@ -46,9 +47,9 @@ _MAX_LISTED = 20
 
 
 def _check_body(body: str) -> None:
-    for char in body:
-        if (ord(char) < 0x20 and char not in "\t\n\r") or 0x7F <= ord(char) < 0xA0:  # noqa: PLR2004
-            raise UsageError(f"--body: the control character {char!r} is not allowed")
+    char = control_character(body)
+    if char is not None:
+        raise UsageError(f"--body: the control character {char!r} is not allowed")
 
 
 def campaign_of(args: argparse.Namespace) -> Campaign:

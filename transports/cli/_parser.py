@@ -185,6 +185,12 @@ def _message_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client-reference", metavar="REF", help="your reference for the batch")
     parser.add_argument("--tag", action="append", metavar="TAG", help="a tag (repeatable)")
     parser.add_argument(
+        "--delimiter",
+        default=",",
+        metavar="CHAR",
+        help="the CSV field separator (default ,; e.g. ';' for some spreadsheet exports)",
+    )
+    parser.add_argument(
         "--per-recipient",
         type=_positive,
         metavar="N",
