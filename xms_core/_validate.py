@@ -25,6 +25,8 @@ _HOSTILE_ID = re.compile(r"[/?#%\\\x00-\x1f\x7f]|\.\.")
 # brackets are tolerated as the server ignores them (protocol 1.6).
 _MSISDN = re.compile(r"\+?[0-9](?:[0-9 \-()]*[0-9])?")
 _MSISDN_DIGITS = (5, 15)
+_PLAIN_MSISDN = re.compile(r"00[0-9]{5,15}|(?!00)\+?[0-9]{5,15}")
+"""The common spellings (digits after `+`, `00` or nothing), accepted without counting."""
 
 
 def _fail(field: attrs.Attribute[Any], problem: str, value: object) -> NoReturn:
@@ -73,6 +75,8 @@ def check_msisdn(name: str, value: object) -> str:
     """Return `value` if it looks like an MSISDN in international format."""
     if not isinstance(value, str):
         raise TypeError(f"{name}: expected an MSISDN as str, got {type(value).__name__}")
+    if _PLAIN_MSISDN.fullmatch(value):
+        return value
     candidate = value.removeprefix("00")
     digits = sum(c.isdigit() for c in candidate)
     if (

@@ -22,7 +22,7 @@ from typing import final
 import attrs
 
 from transports.campaign._engine import Recipient
-from xms_core.api import MtBatchTextSmsCreate
+from xms_core._validate import check_msisdn
 
 RECIPIENT_COLUMNS = ("recipient", "to", "msisdn")
 """Header names that mark the recipient column (compared without case)."""
@@ -59,7 +59,7 @@ def control_character(text: str) -> str | None:
 def recipient_problem(value: str) -> str | None:
     """Why `value` cannot be a recipient, in the SDK's own words; None if it can."""
     try:
-        MtBatchTextSmsCreate(recipients=(value,), body="")
+        check_msisdn("recipients", value)
     except (TypeError, ValueError) as exc:
         return str(exc)
     return None
@@ -148,7 +148,8 @@ def _row_problem(cells: list[str], width: int, index: int) -> str | None:
 
 
 def _key_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    """A 64-bit hash of a recipient key (this process's str hash; equal keys, equal hashes)."""
+    return hash(key)
 
 
 def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:

@@ -207,14 +207,9 @@ def new_campaign_id(now: datetime | None = None) -> str:
 
 def chunk_digest(rows: Iterable[Recipient]) -> str:
     """A digest of a chunk's recipients and parameters: the input of a resume must match."""
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(row.msisdn.encode("utf-8", "surrogatepass"))
-        for name in sorted(row.parameters):
-            digest.update(b"\x1f" + name.encode("utf-8", "surrogatepass"))
-            digest.update(b"\x1e" + row.parameters[name].encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1d")
-    return digest.hexdigest()
+    data = [(row.msisdn, row.parameters) for row in rows]
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def prepare(
