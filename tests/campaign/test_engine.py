@@ -331,3 +331,19 @@ def test_semicolon_files_work_with_their_delimiter(tmp_path: Path) -> None:
 
 def test_recipient_keys_ignore_spelling() -> None:
     assert recipient_key("+46 70-123 45 67") == recipient_key("0046701234567") == "46701234567"
+
+
+def test_many_distinct_numbers_pass_the_duplicate_filter(tmp_path: Path) -> None:
+    """Dense rows make the filter raise false alarms; the second read clears them."""
+    from transports.campaign import _csv
+
+    path = tmp_path / "dense.csv"
+    path.write_text("to\n" + "".join(f"+4670{i:07d}\n" for i in range(30000)))
+    seen = _csv._SeenFilter(path.stat().st_size)
+    for i in range(30000):
+        seen.add(f"4670{i:07d}")
+    assert seen.suspects  # false alarms, at this density
+    assert scan_csv(str(path)).recipients == 30000
+    path.write_text(path.read_text() + "0046700000017\n")
+    with pytest.raises(CsvError, match="line 30002: duplicate recipient '0046700000017'"):
+        scan_csv(str(path))

@@ -6,15 +6,13 @@ named by its header. Cells are trimmed. `scan_csv` checks every row before anyth
 sent (field counts, phone numbers, control characters, duplicates however they are
 written: `+46...`, `0046...` and `+46 70-...` are one recipient) and fingerprints the
 file; `read_csv` then streams the rows. Memory stays flat whatever the file size: the
-duplicate check keeps 8 bytes per recipient.
+duplicate check keeps about 10 bits per recipient.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import itertools
-from array import array
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import final
@@ -147,13 +145,38 @@ def _row_problem(cells: list[str], width: int, index: int) -> str | None:
     return recipient_problem(cells[index])
 
 
-def _key_hash(key: str) -> int:
-    """A 64-bit hash of a recipient key (this process's str hash; equal keys, equal hashes)."""
-    return hash(key)
+@final
+class _SeenFilter:
+    """A Bloom filter of recipient keys: "maybe seen" or "surely new", in ~10 bits a row.
+
+    Sized from the file (a row takes at least 12 bytes: a number and a line break), so
+    memory stays a small fraction of the file whatever its length. A key it may have
+    seen is kept exactly; a second read then tells real duplicates from false alarms.
+    """
+
+    _PROBES = 4
+
+    def __init__(self, file_size: int) -> None:
+        self._bits = max(1 << 16, file_size * 10 // 12)
+        self._array = bytearray(self._bits // 8 + 1)
+        self.suspects: set[str] = set()
+
+    def add(self, key: str) -> None:
+        """Record `key`, noting it as a suspect if it may have been seen before."""
+        first, step = hash(key), hash(key + "\x00") | 1
+        seen = True
+        for probe in range(self._PROBES):
+            bit = (first + probe * step) % self._bits
+            byte, mask = bit >> 3, 1 << (bit & 7)
+            if not self._array[byte] & mask:
+                seen = False
+                self._array[byte] |= mask
+        if seen:
+            self.suspects.add(key)
 
 
 def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:
-    """Check every row of a recipients CSV file; nothing is kept but counts and hashes.
+    """Check every row of a recipients CSV file; nothing is kept but a count and a filter.
 
     Raises:
         CsvError: The file cannot be read, has no header or no recipient, or has bad
@@ -167,7 +190,11 @@ def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:
     width = len(columns) + 1
     problems: list[tuple[int, str]] = []
     problem_count = 0
-    hashes = array("q")
+    try:
+        seen = _SeenFilter(Path(path).stat().st_size)
+    except OSError as exc:
+        raise CsvError(f"--csv: cannot read {path}: {exc.strerror or exc}") from None
+    recipients = 0
     for line, cells in rows:
         problem = _row_problem(cells, width, index)
         if problem is not None:
@@ -175,8 +202,9 @@ def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:
             if len(problems) < MAX_PROBLEMS_SHOWN:
                 problems.append((line, f"line {line}: {problem}"))
             continue
-        hashes.append(_key_hash(recipient_key(cells[index])))
-    duplicates = _duplicates(path, delimiter, (index, width), hashes)
+        seen.add(recipient_key(cells[index]))
+        recipients += 1
+    duplicates = _duplicates(path, delimiter, (index, width), seen.suspects)
     problem_count += len(duplicates)
     if problem_count:
         shown = [text for _, text in sorted(problems + duplicates)[:MAX_PROBLEMS_SHOWN]]
@@ -184,26 +212,24 @@ def scan_csv(path: str, *, delimiter: str = ",") -> CsvScan:
             shown.append(f"... and {problem_count - len(shown)} more")
         listing = "\n".join(f"  {problem!s}" for problem in shown)
         raise CsvError(f"{path}: {problem_count} bad row(s), nothing was sent:\n{listing}")
-    if not hashes:
+    if not recipients:
         raise CsvError(f"{path} has a header but no recipients")
     return CsvScan(
         path=path,
         delimiter=delimiter,
         fingerprint=_fingerprint(path),
-        recipients=len(hashes),
+        recipients=recipients,
         columns=columns,
         index=index,
     )
 
 
 def _duplicates(
-    path: str, delimiter: str, shape: tuple[int, int], hashes: array[int]
+    path: str, delimiter: str, shape: tuple[int, int], suspects: set[str]
 ) -> list[tuple[int, str]]:
-    """One note per repeated recipient, found by sorting the hashes, then a second read."""
+    """One note per repeated recipient: a second read looks only at the suspects."""
     index, width = shape
-    ordered = sorted(hashes)
-    repeated = {a for a, b in itertools.pairwise(ordered) if a == b}
-    if not repeated:
+    if not suspects:
         return []
     first_line: dict[str, int] = {}
     notes: list[tuple[int, str]] = []
@@ -213,7 +239,7 @@ def _duplicates(
         if _row_problem(cells, width, index) is not None:
             continue
         key = recipient_key(cells[index])
-        if _key_hash(key) not in repeated:
+        if key not in suspects:
             continue
         if key in first_line:
             first = first_line[key]
