@@ -158,3 +158,29 @@ def test_templated_batches_cost_linear_work_in_their_recipients(
     report = client.fetch_delivery_report(sent.batch_id, "full")
     assert report.statuses[0].count == 1000
     assert calls <= 4 * len(recipients)
+
+
+def test_the_served_simulator_takes_chaos_flags() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "transports.simulator", "--drop-after-create", "1"],
+        env=os.environ | {"PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        url = child.stdout.readline().split()[3]
+        with Client("plan", "token", url, retry=RetryPolicy.off()) as client:
+            with pytest.raises(ConnectionLostException):
+                client.create_text_message("1", "+46701234567", "x")
+            assert [b.body for b in client.fetch_batches().items()] == ["x"]
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.communicate(timeout=10)

@@ -290,7 +290,10 @@ def resume(args: argparse.Namespace, ctx: Context) -> int:
     def body(journal: Journal) -> int:
         header = journal.header()
         if header is None:
-            raise UsageError(f"{journal.path} records no campaign to resume")
+            raise UsageError(
+                f"{journal.path} records no campaign to resume (it stopped before the"
+                " campaign started, so nothing was sent): run `xms campaign send` again"
+            )
         path = args.csv or header.source
         if path is None:
             raise UsageError("--csv: the journal does not say where its input is; give it")
