@@ -289,7 +289,7 @@ def markdown(results: dict[str, Any]) -> str:
         _row("Work", "Target", "Ours", "Met"),
         _row("---", "---", "---", "---"),
         _row(
-            f"campaign of {rows:,} recipients from CSV ({rows // 1000} batches), journal on,"
+            f"campaign of {rows:,} recipients from CSV ({-(-rows // 1000)} batches), journal on,"
             f" C = {results['concurrency']}",
             f"{GREATER_EQUAL} {RATE_TARGET}{TIMES} raw h11-over-trio posting the same bodies",
             _span(ratio),
