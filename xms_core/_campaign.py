@@ -49,6 +49,10 @@ listing stays one short page however wide the window is.
 LISTING_RETENTION = timedelta(days=14)
 """XMS lists only batches created in the last 14 days (protocol 3.3)."""
 
+DEFAULT_CONCURRENCY = 8
+"""Batches in flight at once by default: XMS queues per service plan (protocol 6), so a
+handful of connections keeps it busy without tripping its 429 limit."""
+
 _TOO_MANY_REQUESTS = 429
 _SERVER_ERROR = 500
 

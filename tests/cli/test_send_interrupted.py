@@ -380,3 +380,34 @@ def test_campaign_ctrl_c_in_a_real_process_then_resume(
     assert done.returncode == 0, done.stderr
     sent = [str(to) for batch in sim.batches() for to in batch["to"]]  # type: ignore[attr-defined]
     assert sorted(sent) == sorted(rows)
+
+
+def test_send_needs_no_trio_and_campaign_says_it_does(
+    server: SimulatorServer, sim: Simulator, tmp_path: Path
+) -> None:
+    """`pip install "xms[requests]"` has no trio: `xms send --csv` must still work."""
+    csv = write_csv(tmp_path, f"recipient,name\n{A},Mary\n")
+    script = (
+        "import sys; sys.modules['trio'] = None\n"
+        "from transports.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "assert sys.modules['trio'] is None\n"
+        "sys.exit(code)\n"
+    )
+    environ = os.environ | {"PYTHONPATH": str(REPO), "XMS_ENDPOINT": server.url}
+    environ |= {"XMS_SERVICE_PLAN_ID": PLAN, "XMS_TOKEN": TOKEN}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", script, *argv],
+            env=environ, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    sent = run("send", "--csv", csv, "--body", "Hi ${name}")
+    assert sent.returncode == 0, sent.stderr
+    assert sim.batch_count == 1
+    campaign = run(
+        "campaign", "send", "--csv", csv, "--journal", str(tmp_path / "c.db"), "--body", "x"
+    )
+    assert campaign.returncode == 2
+    assert "xms campaign needs trio: pip install 'xms[cli]'" in campaign.stderr

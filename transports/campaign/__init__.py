@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from transports.campaign._csv import CsvError, CsvScan, read_csv, recipient_key, scan_csv
 from transports.campaign._engine import (
-    DEFAULT_CONCURRENCY,
     Campaign,
     CampaignMismatchError,
     Progress,
@@ -21,6 +20,7 @@ from transports.campaign._engine import (
     send_campaign,
 )
 from transports.campaign._journal import ChunkRecord, Header, Journal, JournalError
+from xms_core._campaign import DEFAULT_CONCURRENCY
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

@@ -18,15 +18,16 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 import attrs
-import trio
 
 from transports._async_client import AsyncClient
 
 if sys.version_info < (3, 11):  # pragma: no cover - trio brings the backport there
     from exceptiongroup import BaseExceptionGroup
+if TYPE_CHECKING:
+    import trio  # imported where it runs, so that the CSV reader works without trio
 from transports.campaign._journal import (
     FAILED,
     SENDING,
@@ -47,12 +48,8 @@ from xms_core import (
     chunk_reference,
     chunked,
 )
-from xms_core._campaign import check_campaign_id, is_refusal
+from xms_core._campaign import DEFAULT_CONCURRENCY, check_campaign_id, is_refusal
 from xms_core.api import MtBatchTextSmsCreate
-
-DEFAULT_CONCURRENCY = 8
-"""Chunks in flight at once by default: XMS queues per service plan (protocol 6), so a
-handful of connections keeps it busy without tripping its 429 limit."""
 
 REFUSAL_ATTEMPTS = 10
 """How often one chunk is offered again after 429s or refused connections."""
@@ -296,7 +293,7 @@ class _Run:
         self.campaign = campaign
         self.progress = progress
         self.clock = clock
-        self.bucket = None if rate is None else TokenBucket(rate, now=trio.current_time())
+        self.bucket = None if rate is None else TokenBucket(rate, now=_trio().current_time())
         self.known = {record.number: record for record in journal.chunks()}
         done = [r for r in self.known.values() if r.state == SENT]
         self.recipients_done = sum(r.recipients for r in done)
@@ -350,7 +347,7 @@ class _Run:
                 else:
                     record = known
                 await out.send((record, chunk))
-                await trio.lowlevel.checkpoint()
+                await _trio().lowlevel.checkpoint()
 
     async def work(
         self, chunks: trio.MemoryReceiveChannel[tuple[ChunkRecord, list[Recipient]]]
@@ -371,7 +368,8 @@ class _Run:
         since = record.sending_since
         for attempt in range(1, REFUSAL_ATTEMPTS + 2):
             if self.bucket is not None:
-                await trio.sleep(self.bucket.reserve(len(rows), trio.current_time()))
+                pause = self.bucket.reserve(len(rows), _trio().current_time())
+                await _trio().sleep(pause)
             if since is None:
                 mark = self.clock()
                 self.journal.sending(record.number, mark)
@@ -382,7 +380,7 @@ class _Run:
                 delay = self._settle_failure(record, exc, attempt)
                 if delay is None:
                     return
-                await trio.sleep(delay)
+                await _trio().sleep(delay)
                 continue
             self.journal.sent(record.number, result.batch_id)
             self.chunks_done += 1
@@ -475,6 +473,7 @@ async def send_campaign(
         clock=clock or (lambda: datetime.now(timezone.utc)),
     )
     run.report_progress()
+    trio = _trio()
     send, receive = trio.open_memory_channel[tuple[ChunkRecord, list[Recipient]]](concurrency)
     try:
         async with trio.open_nursery() as nursery:
@@ -485,6 +484,13 @@ async def send_campaign(
     except BaseExceptionGroup as group:
         raise _sole(group) from None
     return _report(journal, header.campaign_id, run)
+
+
+def _trio() -> Any:  # noqa: ANN401 - the trio module
+    """The trio module, imported on first use (the engine runs on trio; its CSV reader not)."""
+    import trio  # noqa: PLC0415
+
+    return trio
 
 
 def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:

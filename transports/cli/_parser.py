@@ -10,10 +10,18 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime
 
-from transports.campaign import DEFAULT_CONCURRENCY
-from transports.cli import _campaign, _commands, _send, _simulate
-from transports.cli._context import ENV_ENDPOINT, ENV_SERVICE_PLAN_ID, ENV_TOKEN, REGIONS
+from transports.cli import _commands, _send, _simulate
+from transports.cli._context import (
+    ENV_ENDPOINT,
+    ENV_SERVICE_PLAN_ID,
+    ENV_TOKEN,
+    REGIONS,
+    Context,
+    Handler,
+)
+from transports.cli._output import UsageError
 from xms_core import DEFAULT_TIMEOUT
+from xms_core._campaign import DEFAULT_CONCURRENCY
 from xms_core.api import ReportType
 
 EPILOG = f"""\
@@ -296,6 +304,20 @@ def _positive_rate(text: str) -> float:
     return value
 
 
+def _campaign_command(name: str) -> Handler:
+    """Run `transports.cli._campaign.<name>`, imported only then: it needs trio."""
+
+    def run(args: argparse.Namespace, ctx: Context) -> int:
+        try:
+            from transports.cli import _campaign  # noqa: PLC0415 - trio is an extra
+        except ImportError:
+            raise UsageError("xms campaign needs trio: pip install 'xms[cli]'") from None
+        handler: Handler = getattr(_campaign, name)
+        return handler(args, ctx)
+
+    return run
+
+
 def _campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = _resource(commands, "campaign", "durable, exactly-once sending of large CSV lists")
     send = _leaf(sub, "send", "send a templated message to every row of a CSV file, once")
@@ -321,11 +343,11 @@ def _campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="recipients per batch, at most 1000 (default: 1000)",
     )
-    send.set_defaults(run=_campaign.send)
+    send.set_defaults(run=_campaign_command("send"))
     resume = _leaf(sub, "resume", "finish an interrupted campaign; nothing is sent twice")
     resume.add_argument("--journal", required=True, metavar="FILE.db")
     resume.add_argument("--csv", metavar="FILE", help="the input (default: the journal's)")
-    resume.set_defaults(run=_campaign.resume, campaign_id=None)
+    resume.set_defaults(run=_campaign_command("resume"), campaign_id=None)
     for parser in (send, resume):
         parser.add_argument(
             "--delimiter", default=",", metavar="CHAR", help="the CSV field separator (default ,)"
@@ -345,7 +367,7 @@ def _campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         )
     status = _leaf(sub, "status", "what a campaign's journal records (XMS is not contacted)")
     status.add_argument("--journal", required=True, metavar="FILE.db")
-    status.set_defaults(run=_campaign.status)
+    status.set_defaults(run=_campaign_command("status"))
 
 
 def _simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
