@@ -24,6 +24,7 @@ from transports.base import AsyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,
     DEFAULT_TIMEOUT,
+    ApiException,
     CancelBatch,
     ClientClosedException,
     Command,
@@ -58,6 +59,7 @@ from xms_core import (
     UpdateGroup,
     UpdateGroupTags,
 )
+from xms_core._campaign import CreateOnce, Found
 from xms_core._pages import AsyncPages
 from xms_core.api import (
     BatchDeliveryReport,
@@ -259,6 +261,52 @@ class AsyncClient:
     async def create_batch(self, batch: BatchCreate) -> BatchResult:
         """Send a text or binary batch."""
         return await self.send(CreateBatch(batch=batch))
+
+    async def create_batch_once(
+        self, batch: BatchCreate, *, since: datetime | None = None, attempts: int = 3
+    ) -> BatchResult:
+        """Create `batch` exactly once, finding out after an ambiguous failure whether it exists.
+
+        `batch` must carry a `client_reference` that no other batch has. After a timeout,
+        a connection lost once the request was written, a 5xx or an unreadable answer,
+        the batches carrying that reference are listed (within a `start_date` window
+        from the attempt on, since XMS lists only recent batches by default): exactly
+        one is the batch and is returned; none means it never reached XMS, and it is
+        sent again (at most `attempts` creates in all); several raise
+        `DuplicateBatchesException`. The decisions are the core's `CreateOnce`.
+
+        Args:
+            batch: The batch, with its `client_reference`.
+            since: When an earlier attempt may have been sent (e.g. before a crash): the
+                batch is then looked up first and created only if it is not found.
+            attempts: The most creates sent.
+
+        Raises:
+            DuplicateBatchesException: Several batches carry the reference.
+            NotCreatedException: Every create failed and none reached XMS.
+            ApiException: A failure that proves the batch was not created (a 4xx, a
+                429, a connection never made), or a failed look-up (the batch may exist:
+                call again with `since`).
+        """
+        plan = CreateOnce(batch, since=since, now=self._clock(), attempts=attempts)
+        command: CreateBatch | FetchBatches = plan.first()
+        while True:
+            if isinstance(command, CreateBatch):
+                started = self._clock()
+                try:
+                    return await self.send(command)
+                except ApiException as exc:
+                    command = plan.after_error(exc, started)
+                continue
+            found = [
+                b
+                async for b in AsyncPages(self.send, command).items()
+                if b.client_reference == plan.reference
+            ]
+            verdict = plan.verdict(found)
+            if isinstance(verdict, Found):
+                return verdict.batch
+            command = verdict.command
 
     async def create_batch_dry_run(
         self,

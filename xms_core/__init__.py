@@ -22,6 +22,16 @@ from xms_core._batch_commands import (
 )
 from xms_core._batches import MAX_RECIPIENTS
 from xms_core._callbacks import Callback, parse_callback
+from xms_core._campaign import (
+    CreateOnce,
+    DuplicateBatchesException,
+    Found,
+    NotCreatedException,
+    SendAgain,
+    TokenBucket,
+    chunk_reference,
+    chunked,
+)
 from xms_core._command import Command, classify
 from xms_core._delivery_reports import (
     FetchDeliveryReport,
@@ -98,7 +108,9 @@ __all__ = [
     "CreateBatch",
     "CreateBatchDryRun",
     "CreateGroup",
+    "CreateOnce",
     "DeleteGroup",
+    "DuplicateBatchesException",
     "ErrorResponseException",
     "Exchange",
     "FetchBatch",
@@ -113,8 +125,10 @@ __all__ = [
     "FetchInbound",
     "FetchInbounds",
     "FetchRecipientDeliveryReport",
+    "Found",
     "HttpRequest",
     "HttpResponse",
+    "NotCreatedException",
     "NotFoundException",
     "Page",
     "ReplaceBatch",
@@ -124,10 +138,12 @@ __all__ = [
     "Retry",
     "RetryPolicy",
     "SeenNonces",
+    "SendAgain",
     "SendDeliveryFeedback",
     "Settings",
     "TimeoutException",
     "TlsException",
+    "TokenBucket",
     "TransportException",
     "UnauthorizedException",
     "UnexpectedResponseException",
@@ -136,6 +152,8 @@ __all__ = [
     "UpdateGroup",
     "UpdateGroupTags",
     "__version__",
+    "chunk_reference",
+    "chunked",
     "classify",
     "has_next_page",
     "is_group_id",

@@ -29,6 +29,8 @@ _HOSTILE_ID = re.compile(r"[/?#%\\\x00-\x1f\x7f]|\.\.")
 _MSISDN = re.compile(r"[0-9](?:[0-9 \-()]*[0-9])?")
 # E.164 allows at most 15 digits; below 5 no operator numbers subscribers.
 _MSISDN_DIGITS = (5, 15)
+_PLAIN_MSISDN = re.compile(r"\+[0-9]{5,15}|00[0-9]{5,15}|[1-9][0-9]{4,14}")
+"""The common spellings, digits only: accepted at once (a subset of the full rule)."""
 # Protocol 1.4: XMS ids are URL-safe strings, 16 characters (`3SD49KIOW8lL1Z5E`,
 # `5Z8QsIRsk86f-jHB`) or ULID-like 26 (`01FC66621XXXXX119Z8PMV1QPQ`). A group id
 # is taken to be 8 to 128 such characters with at least one letter, so that no
@@ -106,6 +108,8 @@ def msisdn_problem(value: str) -> str | None:
     with no `+` or `00` that starts with `0` is a national number (`070-123 45
     67`): XMS cannot tell its country, so it is refused.
     """
+    if _PLAIN_MSISDN.fullmatch(value):
+        return None
     if value.startswith("+"):
         candidate = value[1:]
     elif value.startswith("00"):

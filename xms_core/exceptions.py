@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xms_core._campaign import DuplicateBatchesException, NotCreatedException
 from xms_core._errors import (
     ApiException,
     CallbackRejection,
@@ -25,7 +26,9 @@ __all__ = [
     "ClientClosedException",
     "ConnectException",
     "ConnectionLostException",
+    "DuplicateBatchesException",
     "ErrorResponseException",
+    "NotCreatedException",
     "NotFoundException",
     "TimeoutException",
     "TlsException",

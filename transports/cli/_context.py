@@ -79,17 +79,7 @@ class Context:
             ValueError: The SDK rejected a setting (it names the field, never the token).
         """
         if self._client is None:
-            plan = self.args.service_plan_id or self.env.get(ENV_SERVICE_PLAN_ID)
-            if not plan:
-                raise UsageError(
-                    f"no service plan id: set {ENV_SERVICE_PLAN_ID} or pass --service-plan-id"
-                )
-            token = self.args.token or self.env.get(ENV_TOKEN)
-            if not token:
-                raise UsageError(
-                    f"no API token: set {ENV_TOKEN} (--token works too, but other users"
-                    " of this machine can read command lines)"
-                )
+            plan, token, endpoint = self.connection()
             try:
                 from transports.requests import RequestsTransport  # noqa: PLC0415 - an extra
             except ImportError:
@@ -97,12 +87,31 @@ class Context:
             self._client = Client(
                 plan,
                 token,
-                endpoint_of(self.args, self.env),
+                endpoint,
                 self.args.timeout,
                 transport=RequestsTransport(),
                 retry=RetryPolicy(attempts=self.args.retries + 1),
             )
         return self._client
+
+    def connection(self) -> tuple[str, str, str]:
+        """Return the service plan id, the token and the endpoint of this run.
+
+        Raises:
+            UsageError: The service plan id or the token is missing.
+        """
+        plan = self.args.service_plan_id or self.env.get(ENV_SERVICE_PLAN_ID)
+        if not plan:
+            raise UsageError(
+                f"no service plan id: set {ENV_SERVICE_PLAN_ID} or pass --service-plan-id"
+            )
+        token = self.args.token or self.env.get(ENV_TOKEN)
+        if not token:
+            raise UsageError(
+                f"no API token: set {ENV_TOKEN} (--token works too, but other users"
+                " of this machine can read command lines)"
+            )
+        return plan, token, endpoint_of(self.args, self.env)
 
     def close(self) -> None:
         """Close the client's connections, if a client was built."""

@@ -11,9 +11,18 @@ import argparse
 from datetime import date, datetime
 
 from transports.cli import _commands, _send, _simulate
-from transports.cli._context import ENV_ENDPOINT, ENV_SERVICE_PLAN_ID, ENV_TOKEN, REGIONS
+from transports.cli._context import (
+    ENV_ENDPOINT,
+    ENV_SERVICE_PLAN_ID,
+    ENV_TOKEN,
+    REGIONS,
+    Context,
+    Handler,
+)
+from transports.cli._output import UsageError
 from transports.simulator._command import add_options as add_simulator_options
 from xms_core import DEFAULT_TIMEOUT, __version__
+from xms_core._campaign import DEFAULT_CONCURRENCY
 from xms_core.api import ReportType
 
 EPILOG = f"""\
@@ -32,7 +41,11 @@ exit status:
      UnauthorizedException, UnexpectedResponseException)
   4  no answer from XMS (TransportException: connect failure, timeout, dropped
      connection)
-  130  interrupted (Ctrl-C)
+  5  campaign: some chunks failed for good (listed with their CSV lines)
+  6  campaign: some chunks are not settled yet; run `xms campaign resume`
+  130  interrupted (Ctrl-C); a campaign's journal stays consistent: resume it
+  141  xms send: stdout was closed before the end; every batch was still sent and
+     the rest of the report went to stderr
 
 The token is never printed."""
 
@@ -187,6 +200,12 @@ def _message_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--callback-url", metavar="URL", help="where XMS posts delivery reports")
     parser.add_argument("--client-reference", metavar="REF", help="your reference for the batch")
     parser.add_argument("--tag", action="append", metavar="TAG", help="a tag (repeatable)")
+    parser.add_argument(
+        "--delimiter",
+        default=",",
+        metavar="CHAR",
+        help="the CSV field separator (default ,; e.g. ';' for some spreadsheet exports)",
+    )
     parser.add_argument(
         "--per-recipient",
         type=_positive,
@@ -346,6 +365,84 @@ def _inbounds(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     show.set_defaults(run=_commands.inbounds_show)
 
 
+def _positive_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def _campaign_command(name: str) -> Handler:
+    """Run `transports.cli._campaign.<name>`, imported only then: it needs trio."""
+
+    def run(args: argparse.Namespace, ctx: Context) -> int:
+        try:
+            from transports.cli import _campaign  # noqa: PLC0415 - trio is an extra
+        except ImportError:
+            raise UsageError(
+                "xms campaign runs on trio, which is not installed: pip install 'xms[trio]'"
+            ) from None
+        handler: Handler = getattr(_campaign, name)
+        return handler(args, ctx)
+
+    return run
+
+
+def _campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _resource(commands, "campaign", "durable, exactly-once sending of large CSV lists")
+    send = _leaf(sub, "send", "send a templated message to every row of a CSV file, once")
+    send.add_argument("--csv", required=True, metavar="FILE", help="a header line, then rows")
+    send.add_argument("--journal", required=True, metavar="FILE.db", help="the SQLite journal")
+    send.add_argument("--from", dest="sender", metavar="SENDER", help="the originator")
+    send.add_argument(
+        "--body", required=True, metavar="TEXT", help="the text, or a template like 'Hi ${name}'"
+    )
+    kinds = [kind.value for kind in ReportType]
+    send.add_argument("--delivery-report", choices=kinds, metavar="KIND", help=", ".join(kinds))
+    send.add_argument("--send-at", type=_timestamp, metavar="ISO", help="when to send")
+    send.add_argument("--expire-at", type=_timestamp, metavar="ISO", help="when to give up")
+    send.add_argument("--callback-url", metavar="URL", help="where XMS posts delivery reports")
+    send.add_argument("--tag", action="append", metavar="TAG", help="a tag (repeatable)")
+    send.add_argument(
+        "--campaign-id", metavar="ID", help="the id batch references derive from (default: new)"
+    )
+    send.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=1000,
+        metavar="N",
+        help="recipients per batch, at most 1000 (default: 1000)",
+    )
+    send.set_defaults(run=_campaign_command("send"))
+    resume = _leaf(sub, "resume", "finish an interrupted campaign; nothing is sent twice")
+    resume.add_argument("--journal", required=True, metavar="FILE.db")
+    resume.add_argument("--csv", metavar="FILE", help="the input (default: the journal's)")
+    resume.set_defaults(run=_campaign_command("resume"), campaign_id=None)
+    for parser in (send, resume):
+        parser.add_argument(
+            "--delimiter", default=",", metavar="CHAR", help="the CSV field separator (default ,)"
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=_positive,
+            default=DEFAULT_CONCURRENCY,
+            metavar="N",
+            help=f"batches in flight at once (default: {DEFAULT_CONCURRENCY})",
+        )
+        parser.add_argument(
+            "--rate",
+            type=_positive_rate,
+            metavar="MSG_PER_S",
+            help="at most this many messages per second (a batch of N counts N)",
+        )
+    status = _leaf(sub, "status", "what a campaign's journal records (XMS is not contacted)")
+    status.add_argument("--journal", required=True, metavar="FILE.db")
+    status.set_defaults(run=_campaign_command("status"))
+
+
 def _simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     text = "serve an in-memory XMS on a loopback address until Ctrl-C"
     simulate = commands.add_parser(
@@ -379,5 +476,6 @@ def build_parser() -> argparse.ArgumentParser:
     _reports(commands)
     _groups(commands)
     _inbounds(commands)
+    _campaigns(commands)
     _simulator(commands)
     return parser

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from transports.campaign._csv import control_character
 from transports.cli._context import Context
 from transports.cli._csv import read_recipients
 from transports.cli._output import Output, Progress, UsageError, clean, when
@@ -48,9 +49,12 @@ def build_batches(args: argparse.Namespace) -> list[MtBatchTextSmsCreate]:
         "client_reference": args.client_reference,
         "tags": args.tag or (),
     }
+    char = control_character(args.body)
+    if char is not None:
+        raise UsageError(f"--body: the control character {char!r} is not allowed; nothing was sent")
     if args.csv is None:
         return [MtBatchTextSmsCreate(recipients=args.to, **common)]
-    table = read_recipients(args.csv)
+    table = read_recipients(args.csv, delimiter=args.delimiter)
     unknown = [name for name in _PLACEHOLDER.findall(args.body) if name not in table.columns]
     if unknown:
         columns = ", ".join(table.columns) or "none besides the recipient"
@@ -64,22 +68,39 @@ def build_batches(args: argparse.Namespace) -> list[MtBatchTextSmsCreate]:
     ]
 
 
+LARGE_LIST = 10
+"""Above this many batches, `xms send` suggests `xms campaign send`."""
+
+
+class OutputClosedError(BrokenPipeError):
+    """Stdout was closed during a send that went on to the end; reported on stderr."""
+
+
 def send(args: argparse.Namespace, ctx: Context) -> int:
-    """Send the batches (or, with `--dry-run`, only show what sending would do)."""
+    """Send the batches (or, with `--dry-run`, only show what sending would do).
+
+    A closed stdout (`xms send ... | head -1`) does not stop the send: the batches not
+    shown are listed on stderr and the exit status is 141. Ctrl-C says which batches were
+    sent and which one was in flight (it may have been created).
+    """
     batches = build_batches(args)
     if args.dry_run:
         return _dry_run(ctx, batches, args.per_recipient)
     if args.per_recipient is not None:
         raise UsageError("--per-recipient: only a dry run (--dry-run) shows recipients")
+    _suggest_campaign(ctx, len(batches))
     client = ctx.client()
     out = ctx.out
     progress = Progress(ctx.err, len(batches), "batches", show=args.csv is not None)
     sent: list[BatchResult] = []
+    shown = 0
+    in_flight: MtBatchTextSmsCreate | None = None
     try:
         for batch in batches:
+            in_flight = batch
             sent.append(client.create_batch(batch))
-            if not out.as_json:
-                _say_sent(out, sent[-1], progress)
+            in_flight = None
+            shown += _say_sent(out, sent[-1], progress, closed=shown < len(sent) - 1)
             progress.step()
     except ApiException:
         progress.finish()
@@ -88,16 +109,78 @@ def send(args: argparse.Namespace, ctx: Context) -> int:
         if sent and out.as_json:
             out.json(sent)
         raise
+    except KeyboardInterrupt:
+        progress.finish()
+        _interrupted(ctx, batches, sent, in_flight)
+        raise
     if out.as_json:
-        out.json(sent)
+        shown = _final_json(out, sent)
+    if shown < len(sent):
+        _output_closed(ctx, sent, shown)
     return 0
 
 
-def _say_sent(out: Output, batch: BatchResult, progress: Progress) -> None:
+def _suggest_campaign(ctx: Context, count: int) -> None:
+    if count > LARGE_LIST:
+        ctx.err.write(
+            f"xms: {count} batches; xms send keeps no record of what it sent, so an"
+            " interrupted send cannot be resumed: for large lists use `xms campaign send`"
+            " (journalled, resumable, each recipient exactly once)\n"
+        )
+
+
+def _final_json(out: Output, sent: list[BatchResult]) -> int:
+    """Print the sent batches as JSON; return how many were shown (0 if stdout is closed)."""
+    try:
+        out.json(sent)
+        out.stream.flush()
+    except BrokenPipeError:
+        return 0
+    return len(sent)
+
+
+def _say_sent(out: Output, batch: BatchResult, progress: Progress, *, closed: bool) -> int:
+    """Show one sent batch; return 1 if it was shown, 0 if stdout is (or just got) closed."""
+    if out.as_json or closed:
+        return 0
     progress.clear()
     scheduled = f", scheduled for {when(batch.send_at)}" if batch.send_at else ""
-    out.line(f"Sent batch {batch.batch_id} to {len(batch.recipients)} recipient(s){scheduled}")
-    out.stream.flush()
+    try:
+        out.line(f"Sent batch {batch.batch_id} to {len(batch.recipients)} recipient(s){scheduled}")
+        out.stream.flush()
+    except BrokenPipeError:
+        return 0
+    return 1
+
+
+def _interrupted(
+    ctx: Context,
+    batches: list[MtBatchTextSmsCreate],
+    sent: list[BatchResult],
+    in_flight: MtBatchTextSmsCreate | None,
+) -> None:
+    err = ctx.err
+    ids = ", ".join(b.batch_id for b in sent) or "none"
+    err.write(f"xms: interrupted: {len(sent)} of {len(batches)} batches were sent ({ids})\n")
+    if in_flight is not None:
+        first = in_flight.recipients[0]
+        err.write(
+            f"xms: batch {len(sent) + 1} ({len(in_flight.recipients)} recipient(s), from"
+            f" {first}) was being sent and may have been created: check `xms batches list`"
+            " before sending it again\n"
+        )
+
+
+def _output_closed(ctx: Context, sent: list[BatchResult], shown: int) -> None:
+    """Say on stderr what stdout could not show, then stop with status 141."""
+    err = ctx.err
+    err.write(
+        f"xms: stdout was closed; the send went on: all {len(sent)} batches were sent."
+        f" Not shown on stdout ({len(sent) - shown}):\n"
+    )
+    for batch in sent[shown:]:
+        err.write(f"  {batch.batch_id} to {len(batch.recipients)} recipient(s)\n")
+    raise OutputClosedError
 
 
 def dry_run(args: argparse.Namespace, ctx: Context) -> int:

@@ -11,7 +11,16 @@ point) serve it from the command line.
 from __future__ import annotations
 
 from transports.simulator._core import ManualClock, Simulator
-from transports.simulator._faults import Fault, FaultPlan
+from transports.simulator._faults import CreateChaos, Fault, FaultPlan
 from transports.simulator._server import SimulatorServer, serve, start
 
-__all__ = ["Fault", "FaultPlan", "ManualClock", "Simulator", "SimulatorServer", "serve", "start"]
+__all__ = [
+    "CreateChaos",
+    "Fault",
+    "FaultPlan",
+    "ManualClock",
+    "Simulator",
+    "SimulatorServer",
+    "serve",
+    "start",
+]

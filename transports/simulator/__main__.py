@@ -3,6 +3,7 @@
     python -m transports.simulator [--host 127.0.0.1] [--port 0]
         [--service-plan-id ID] [--token TOKEN] [--clock real|manual]
         [--dispatch-after SECONDS] [--deliver-after SECONDS]
+        [--drop-after-create FRACTION] [--too-many-requests FRACTION] [--chaos-seed N]
 
 It prints `XMS simulator on URL (service plan 'ID')` first, and never the token.
 Both names run `transports.simulator._command`; see there for the options.

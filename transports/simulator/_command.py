@@ -8,6 +8,7 @@ the same control API (`/_simulator`, see `_control`):
     --host 127.0.0.1  --port 0  --service-plan-id ID  --token TOKEN
     --clock real|manual  --dispatch-after SECONDS  --deliver-after SECONDS
     --mo-callback-url URL  --callback-secret SECRET
+    --drop-after-create FRACTION  --too-many-requests FRACTION  --chaos-seed N
 
 The plan id and token default to `$XMS_SERVICE_PLAN_ID` and `$XMS_TOKEN`, else
 `plan` and `token`, so that pointing `XMS_ENDPOINT` at the printed URL is all
@@ -32,6 +33,7 @@ from typing import Any, TextIO, final
 import attrs
 
 from transports.simulator._core import ManualClock, Simulator
+from transports.simulator._faults import CreateChaos
 from transports.simulator._server import _check_loopback, start
 
 ENV_SERVICE_PLAN_ID = "XMS_SERVICE_PLAN_ID"
@@ -63,6 +65,16 @@ def _port(text: str) -> int:
     if not 0 <= port <= _MAX_PORT:
         raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and {_MAX_PORT}")
     return port
+
+
+def _fraction(text: str) -> float:
+    try:
+        fraction = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= fraction <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1")
+    return fraction
 
 
 def _seconds(text: str) -> float:
@@ -130,6 +142,21 @@ OPTIONS: tuple[Option, ...] = (
         f"sign every callback with this secret, as XMS does (default: ${ENV_CALLBACK_SECRET})",
         {"metavar": "SECRET", "default": None},
     ),
+    Option(
+        "--drop-after-create",
+        "create this fraction of batches, then drop the connection unanswered (exactly-once tests)",
+        {"type": _fraction, "default": 0.0, "metavar": "FRACTION"},
+    ),
+    Option(
+        "--too-many-requests",
+        "refuse this fraction of batch creates with 429 (Retry-After: 0)",
+        {"type": _fraction, "default": 0.0, "metavar": "FRACTION"},
+    ),
+    Option(
+        "--chaos-seed",
+        "the seed of the two options above, so a run can be replayed",
+        {"type": int, "default": 0, "metavar": "N"},
+    ),
 )
 """The options both entry points accept, in the order `--help` lists them."""
 
@@ -183,6 +210,15 @@ def run(
     """
     simulator = simulator_from(args, env)
     try:
+        chaos = CreateChaos(
+            drop_after_create=args.drop_after_create,
+            too_many_requests=args.too_many_requests,
+            seed=args.chaos_seed,
+        )
+    except ValueError as exc:
+        err.write(f"{name}: {exc}\n")
+        return 2
+    try:
         server = start(
             simulator.handle,
             host=args.host,
@@ -194,6 +230,8 @@ def run(
     except OSError as exc:
         err.write(f"{name}: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
         return 1
+    if chaos.drop_after_create or chaos.too_many_requests:
+        server.set_chaos(chaos)
     if stop is None:
         stop = threading.Event()
 

@@ -82,6 +82,39 @@ class FaultPlan:
     path_contains: str | None = None
 
 
+def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+@final
+@attrs.frozen(kw_only=True)
+class CreateChaos:
+    """Random trouble on batch creates (`POST .../batches`), for exactly-once tests.
+
+    Each create draws one number from a generator seeded with `seed`: below
+    `too_many_requests` it is refused with 429 (not handled, so nothing is created);
+    within the next `drop_after_create` it is handled (the batch is created) and then
+    the connection is closed without an answer: the ambiguous case a client must
+    reconcile.
+
+    Attributes:
+        drop_after_create: The fraction of creates that create the batch, then drop.
+        too_many_requests: The fraction of creates refused with 429.
+        retry_after: The `Retry-After` value sent with each 429.
+        seed: The seed of the generator, so a failing run can be replayed.
+    """
+
+    drop_after_create: float = attrs.field(default=0.0, validator=_fraction)
+    too_many_requests: float = attrs.field(default=0.0, validator=_fraction)
+    retry_after: str = "0"
+    seed: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.drop_after_create + self.too_many_requests > 1.0:
+            raise ValueError("drop_after_create + too_many_requests must not exceed 1")
+
+
 @attrs.define
 class Pending:
     plan: FaultPlan

@@ -27,6 +27,7 @@ import contextlib
 import http
 import ipaddress
 import logging
+import random
 import socket
 import ssl
 import threading
@@ -41,7 +42,7 @@ import h11
 from transports.simulator._callbacks import CallbackDelivery, post_callback
 from transports.simulator._control import CONTROL_PATH, ControlApi
 from transports.simulator._core import Simulator
-from transports.simulator._faults import JSON, Fault, FaultPlan, Pending, canned
+from transports.simulator._faults import JSON, CreateChaos, Fault, FaultPlan, Pending, canned
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -298,7 +299,7 @@ class _Connection:
         server._count_request()  # noqa: SLF001
         _log.debug("%s %s (fault: %s)", incoming.method, path, plan and plan.fault.name)
         if plan is None:
-            return self._respond(conn, incoming, server._call(request))  # noqa: SLF001
+            return self._answer_plain(conn, incoming, request, path)
         response: HttpResponse | None = None
         if plan.when == "after" or plan.fault is Fault.HTTP10_NO_LENGTH:
             response = server._call(request)  # noqa: SLF001
@@ -309,6 +310,20 @@ class _Connection:
                 response = server._call(request)  # noqa: SLF001
             return self._respond(conn, incoming, response)
         return self._spoil(conn, incoming, plan, response)
+
+    def _answer_plain(
+        self, conn: h11.Connection, incoming: _Incoming, request: HttpRequest, path: str
+    ) -> bool:
+        """Answer a request no fault plan matched, unless the create chaos strikes."""
+        server = self._server
+        chaos = server._chaos_for(incoming.method, path)  # noqa: SLF001
+        if chaos == "throttle":
+            refusal = canned(Fault.TOO_MANY_REQUESTS, server._chaos_plan)  # noqa: SLF001
+            return self._respond(conn, incoming, refusal)
+        answer = server._call(request)  # noqa: SLF001
+        if chaos == "drop":
+            return False  # created, then the connection closes unanswered
+        return self._respond(conn, incoming, answer)
 
     def _respond(
         self,
@@ -386,6 +401,21 @@ class _Connection:
         return True
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """Open the listening socket of a server on `host`:`port`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+        listener.settimeout(_ACCEPT_POLL)
+    except BaseException:
+        listener.close()
+        raise
+    return listener
+
+
 @final
 class SimulatorServer:
     """A running loopback server; build it with `serve` or `start`.
@@ -419,16 +449,7 @@ class SimulatorServer:
         self.control: ControlApi | None = None
         if control is not None:
             self.control = _control_api(control, control_path, base_path, self._deliveries)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((host, port))
-            listener.listen(128)
-            listener.settimeout(_ACCEPT_POLL)
-        except BaseException:
-            listener.close()
-            raise
+        listener = _listen(host, port)
         self._listener = listener
         self._handler = handler
         self._ssl_context = ssl_context
@@ -447,6 +468,10 @@ class SimulatorServer:
         self._stopping = threading.Event()
         self._stopped = False
         self._faults: list[Pending] = []
+        self._chaos: CreateChaos | None = None
+        self._chaos_random = random.Random(0)  # noqa: S311 - test faults, not secrets
+        self._chaos_plan = FaultPlan(fault=Fault.TOO_MANY_REQUESTS)
+        self.chaos_counts: dict[str, int] = {"drop": 0, "throttle": 0}
         self._connections: set[_Connection] = set()
         self._accepted = 0
         self._open = 0
@@ -522,6 +547,31 @@ class SimulatorServer:
         """Queue `plan`; it spoils the next `plan.count` matching requests."""
         with self._lock:
             self._faults.append(Pending(plan=plan, remaining=plan.count))
+
+    def set_chaos(self, chaos: CreateChaos | None) -> None:
+        """Apply `chaos` to every batch create from now on (None stops it)."""
+        with self._lock:
+            self._chaos = chaos
+            if chaos is not None:
+                self._chaos_random = random.Random(chaos.seed)  # noqa: S311 - test faults
+                plan = FaultPlan(fault=Fault.TOO_MANY_REQUESTS, retry_after=chaos.retry_after)
+                self._chaos_plan = plan
+
+    def _chaos_for(self, method: str, path: str) -> str | None:
+        """`"throttle"`, `"drop"` or None for one request, as the chaos plan draws it."""
+        with self._lock:
+            chaos = self._chaos
+            if chaos is None or method != "POST" or not path.endswith("/batches"):
+                return None
+            draw = self._chaos_random.random()
+            if draw < chaos.too_many_requests:
+                outcome = "throttle"
+            elif draw < chaos.too_many_requests + chaos.drop_after_create:
+                outcome = "drop"
+            else:
+                return None
+            self.chaos_counts[outcome] += 1
+            return outcome
 
     def clear_faults(self) -> None:
         """Drop every queued fault."""

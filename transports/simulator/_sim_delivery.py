@@ -112,13 +112,21 @@ def dispatch_time(store: Store, batch: Batch) -> datetime:
     return send_time(batch) + store.dispatch_after
 
 
-def _lookup(parameters: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]] | None:
+def _lookup(spec: BatchSpec) -> dict[str, dict[str, str]] | None:
+    """The spec's parameters keyed by recipient digits, built once per parameters value.
+
+    Rebuilding it for every recipient made templated batches quadratic in their size.
+    """
+    parameters = spec.parameters
     if not parameters:
         return None
-    return {
-        key: {msisdn(who) or who: value for who, value in values.items()}
-        for key, values in parameters.items()
-    }
+    if spec.lookup_of is not parameters:
+        spec.lookup = {
+            key: {msisdn(who) or who: value for who, value in values.items()}
+            for key, values in parameters.items()
+        }
+        spec.lookup_of = parameters
+    return spec.lookup
 
 
 def message_for(spec: BatchSpec, digits: str) -> Message:
@@ -128,7 +136,7 @@ def message_for(spec: BatchSpec, digits: str) -> Message:
         udh_length = len(spec.udh or "") // 2
         parts = text.binary_parts(body_length, udh_length) or 1
         return Message(body=spec.body, parts=parts, encoding=text.BINARY)
-    body, matched = text.expand(spec.body, _lookup(spec.parameters), digits)
+    body, matched = text.expand(spec.body, _lookup(spec), digits)
     parts, encoding = text.count_parts(body)
     problem = None if matched else UNMATCHED_PARAMETER_CODE
     if spec.truncate_concat and parts > 1:

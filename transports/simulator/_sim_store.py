@@ -38,6 +38,10 @@ class BatchSpec:
     truncate_concat: bool | None = None
     from_ton: int | None = None
     from_npi: int | None = None
+    lookup: dict[str, dict[str, str]] | None = attrs.field(default=None, init=False)
+    """`parameters` keyed by recipient digits, built once per `parameters` value."""
+    lookup_of: object = attrs.field(default=None, init=False)
+    """The `parameters` object `lookup` was built from."""
 
 
 @attrs.define(kw_only=True, eq=False)

@@ -377,9 +377,18 @@ class Query:
         return {int(item) for item in items}
 
     def window(self, now: datetime) -> tuple[datetime, datetime | None]:
-        """Return the `start_date` (inclusive, default now - 24 h) and `end_date` (exclusive)."""
+        """Return the `start_date` (inclusive, default now - 24 h) and `end_date` (exclusive).
+
+        Whatever `start_date` says, nothing older than 14 days is listed (protocol 3.3).
+        """
         start = self.time("start_date")
-        return (now - timedelta(hours=24) if start is None else start), self.time("end_date")
+        oldest = now - LISTING_RETENTION
+        start = now - timedelta(hours=24) if start is None else max(start, oldest)
+        return start, self.time("end_date")
+
+
+LISTING_RETENTION = timedelta(days=14)
+"""XMS lists only what is at most this old (protocol 3.3)."""
 
 
 def match_route(
