@@ -202,7 +202,7 @@ def test_bad_csv_rows_are_all_reported_and_nothing_is_sent(
     assert run.code == 2
     assert run.out == ""
     assert "3 bad row(s), nothing was sent" in run.err
-    assert "line 3: recipients: 'not a number' is neither an MSISDN" in run.err
+    assert "line 3: recipients: 'not a number' is not an MSISDN" in run.err
     assert "line 5: expected 2 fields, got 1" in run.err
     assert f"line 7: duplicate recipient '{A}' (first on line 2)" in run.err
     assert "Traceback" not in run.err

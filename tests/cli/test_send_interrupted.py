@@ -297,16 +297,8 @@ def test_campaign_failures_are_listed_with_their_lines(
     rows = numbers(3)
     csv = write_csv(tmp_path, "recipient,name\n" + "".join(f"{n},N\n" for n in rows))
     journal = tmp_path / "c.db"
-    # XMS refuses the batch (400): expiry before the send time.
-    run = campaign_send(
-        xms,
-        csv,
-        journal,
-        "--send-at",
-        "2026-06-02T00:00:00Z",
-        "--expire-at",
-        "2026-06-01T00:00:00Z",
-    )
+    # XMS refuses the batch (400): a callback URL that is not http(s).
+    run = campaign_send(xms, csv, journal, "--callback-url", "ftp://example.test/reports")
     assert run.code == 5, run.err
     assert "1 chunk(s) failed (XMS did not create them):" in run.err
     assert "chunk 0 (lines 2-4, 3 recipient(s)): ErrorResponseException" in run.err

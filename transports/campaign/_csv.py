@@ -20,7 +20,7 @@ from typing import final
 import attrs
 
 from transports.campaign._engine import Recipient
-from xms_core._validate import check_msisdn, is_group_id
+from xms_core._validate import check_msisdn, check_recipient, is_group_id
 
 RECIPIENT_COLUMNS = ("recipient", "to", "msisdn")
 """Header names that mark the recipient column (compared without case)."""
@@ -74,7 +74,7 @@ def recipient_problem(value: str, *, groups: bool = False) -> str | None:
             " MSISDN); send to the group with --to, or list its members here"
         )
     try:
-        check_msisdn("recipients", value)
+        (check_recipient if groups else check_msisdn)("recipients", value)
     except (TypeError, ValueError) as exc:
         return str(exc)
     return None

@@ -418,7 +418,9 @@ def _campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     send.set_defaults(run=_campaign_command("send"))
     resume = _leaf(sub, "resume", "finish an interrupted campaign; nothing is sent twice")
-    resume.add_argument("--journal", required=True, metavar="FILE.db")
+    resume.add_argument(
+        "--journal", required=True, metavar="FILE.db", help="the journal of the campaign"
+    )
     resume.add_argument("--csv", metavar="FILE", help="the input (default: the journal's)")
     resume.set_defaults(run=_campaign_command("resume"), campaign_id=None)
     for parser in (send, resume):
@@ -439,7 +441,9 @@ def _campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             help="at most this many messages per second (a batch of N counts N)",
         )
     status = _leaf(sub, "status", "what a campaign's journal records (XMS is not contacted)")
-    status.add_argument("--journal", required=True, metavar="FILE.db")
+    status.add_argument(
+        "--journal", required=True, metavar="FILE.db", help="the journal of the campaign"
+    )
     status.set_defaults(run=_campaign_command("status"))
 
 
