@@ -108,34 +108,39 @@ class RetryPolicy:
         Returns:
             Seconds to wait before the next attempt, or None to stop here.
         """
-        delay = self._delay(method, attempt, response, error, now, jitter)
-        if delay is None or (self.max_elapsed is not None and elapsed + delay >= self.max_elapsed):
-            return None
-        return delay
-
-    def _delay(
-        self,
-        method: str,
-        attempt: int,
-        response: HttpResponse | None,
-        error: ApiException | None,
-        now: datetime | None,
-        jitter: float,
-    ) -> float | None:
         if attempt >= self.attempts:
             return None
         idempotent = method.upper() in IDEMPOTENT_METHODS
         if error is not None:
-            if isinstance(error, TransportException) and error.permanent:
-                return None
-            if isinstance(error, ConnectException) or (
-                idempotent and isinstance(error, TransportException)
-            ):
-                return self._backoff(attempt, jitter)
+            delay = self._after_error(error, attempt, jitter, idempotent=idempotent)
+        elif response is not None:
+            delay = self._after_answer(response, attempt, now, jitter, idempotent=idempotent)
+        else:
+            delay = None
+        if delay is None or (self.max_elapsed is not None and elapsed + delay >= self.max_elapsed):
             return None
-        if response is None or response.status not in RETRYABLE_STATUSES:
+        return delay
+
+    def _after_error(
+        self, error: ApiException, attempt: int, jitter: float, *, idempotent: bool
+    ) -> float | None:
+        if not isinstance(error, TransportException) or error.permanent:
             return None
-        if not idempotent and response.status not in REFUSED_STATUSES:
+        if isinstance(error, ConnectException) or idempotent:
+            return self._backoff(attempt, jitter)
+        return None
+
+    def _after_answer(
+        self,
+        response: HttpResponse,
+        attempt: int,
+        now: datetime | None,
+        jitter: float,
+        *,
+        idempotent: bool,
+    ) -> float | None:
+        status = response.status
+        if status not in RETRYABLE_STATUSES or not (idempotent or status in REFUSED_STATUSES):
             return None
         waited = retry_after(response, now)
         if waited is not None:
