@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Generic, TypeVar, final
+from typing import Any, Generic, TypeVar, final
 
 import attrs
 
@@ -52,9 +52,14 @@ REFUSED_STATUSES = frozenset({429})
 """Statuses that say the server did not act on the request: retried for every method."""
 
 
-def _non_negative(inst: object, field: attrs.Attribute[float], value: object) -> None:
+def _non_negative(inst: object, field: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:  # NaN
         raise ValueError(f"{field.name}: expected a number >= 0 (got {value!r})")
+
+
+def _non_negative_or_none(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _non_negative(inst, field, value)
 
 
 @final
@@ -74,9 +79,7 @@ class RetryPolicy:
     attempts: int = attrs.field(default=3, validator=v.int_range(1, 100))
     base_delay: float = attrs.field(default=0.5, validator=_non_negative)
     max_delay: float = attrs.field(default=30.0, validator=_non_negative)
-    max_elapsed: float | None = attrs.field(
-        default=120.0, validator=attrs.validators.optional(_non_negative)
-    )
+    max_elapsed: float | None = attrs.field(default=120.0, validator=_non_negative_or_none)
 
     @classmethod
     def off(cls) -> RetryPolicy:
