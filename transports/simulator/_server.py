@@ -36,7 +36,7 @@ import h11
 
 from transports.simulator._callbacks import CallbackDelivery, post_callback
 from transports.simulator._faults import JSON, Fault, FaultPlan, Pending, canned
-from transports.simulator._hostile import HOSTILE, misbehave
+from transports.simulator._hostile import HOSTILE, Scene, misbehave
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -284,7 +284,7 @@ class _Connection:
                 response = server._call(request)  # noqa: SLF001 - only the framing is odd
             answer = response if response is not None else canned(plan.fault, plan)
             stopping = server._stopping  # noqa: SLF001
-            keep = misbehave(plan.fault, plan, request, answer, self._send, stopping)
+            keep = misbehave(plan.fault, Scene(plan, request, answer, self._send, stopping))
             self._raw_answer = keep  # the bytes bypassed h11: a fresh one for the next request
             return keep
         if plan.fault is Fault.DELAY:
