@@ -15,7 +15,6 @@ import select
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from types import TracebackType
 from urllib.parse import urlsplit
 
 _END = b"\r\n\r\n"
@@ -65,7 +64,7 @@ def _read_message(sock: socket.socket) -> bytes:
 
 
 class MisbehavingProxy:
-    """A threaded loopback proxy; use it as a context manager.
+    """A threaded loopback proxy; `close()` it when done.
 
     Args:
         mode: The (mis)behaviour.
@@ -104,15 +103,8 @@ class MisbehavingProxy:
         """The proxy URL, with the credentials given at construction."""
         return f"http://{self._user}127.0.0.1:{self._listener.getsockname()[1]}"
 
-    def __enter__(self) -> MisbehavingProxy:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Stop accepting and end every connection."""
         self._stop.set()
         self._thread.join(5)
         for thread in self._threads:

@@ -110,7 +110,7 @@ def proxy_factory() -> Iterator[Callable[..., MisbehavingProxy]]:
 
     yield make
     for proxy in opened:
-        proxy.__exit__(None, None, None)
+        proxy.close()
 
 
 @pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
