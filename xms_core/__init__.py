@@ -54,7 +54,7 @@ from xms_core._groups import (
     UpdateGroup,
     UpdateGroupTags,
 )
-from xms_core._http import HttpRequest, HttpResponse
+from xms_core._http import HttpRequest, HttpResponse, Secret
 from xms_core._inbounds import FetchInbound, FetchInbounds
 from xms_core._paging import Page, has_next_page
 from xms_core._retry import Exchange, Retry, RetryPolicy
@@ -115,6 +115,7 @@ __all__ = [
     "ReplaceGroupTags",
     "Retry",
     "RetryPolicy",
+    "Secret",
     "SendDeliveryFeedback",
     "Settings",
     "TimeoutException",

@@ -13,6 +13,7 @@ from typing import final
 import attrs
 
 
+@final
 class Secret(str):
     """A `str` whose repr is masked: the token and the `authorization` value live in one.
 
