@@ -396,12 +396,15 @@ class TrioTransport:
     reports its failed attempts as one `OSError`, mapped like any other):
 
     * `ConnectException`: provably not sent (refused, DNS, proxy refused,
-      transport closed); `TlsException` for a failed handshake or certificate.
+      transport closed); `TlsException` for a failed handshake or certificate
+      (`permanent` when the certificate failed verification; a proxy's 407 on
+      CONNECT is a `permanent` `ConnectException`).
     * `TimeoutException`: connecting, a read or a write took longer than
       `timeout`, the pool had no free connection within it, or the whole
-      request exceeded `deadline`.
+      attempt exceeded `deadline` (by default twice `timeout`).
     * `ConnectionLostException`: the connection broke, or the answer was
-      malformed, truncated or over `max_response_bytes` / `max_header_bytes`,
+      malformed, truncated, over `max_response_bytes` / `max_header_bytes`
+      or preceded by more than `MAX_INTERIM_RESPONSES` interim answers,
       after the request may have been sent.
 
     A request cancelled mid-flight closes its connection; it is never reused.

@@ -28,7 +28,7 @@ from xms_core.exceptions import (
 
 SubjectFactory = Callable[..., AbstractAsyncContextManager[Subject]]
 BATCH = MtBatchTextSmsCreate(recipients=["+46701234567"], body="exactly once", sender="123")
-TIMEOUT = 0.5
+TIMEOUT = 0.3
 # Generous: the attempt's deadline is 2 x TIMEOUT; the margin absorbs a slow machine.
 BOUND = 2 * TIMEOUT + 5.0
 
