@@ -39,18 +39,26 @@ def check_request(request: HttpRequest) -> None:
     """Refuse what HTTP/1.1 cannot carry: a bad method, header name or header value.
 
     Raises:
-        ConnectException: Naming the method or header; nothing was sent.
+        ConnectException: Naming the method or header; nothing was sent. It is
+            `permanent`: the same request would be refused again.
     """
+    problem = None
     if not _TOKEN.fullmatch(request.method):
-        raise ConnectException(f"cannot send the request: invalid method {request.method!r}")
+        problem = f"invalid method {request.method!r}"
     for name, value in request.headers:
+        if problem is not None:
+            break
         if not _TOKEN.fullmatch(name):
-            raise ConnectException(f"cannot send the request: invalid header name {name!r}")
-        if not _VALUE.fullmatch(value):
-            raise ConnectException(
-                f"cannot send the request: the value of header {name!r} is not printable"
-                " ASCII without leading or trailing whitespace"
+            problem = f"invalid header name {name!r}"
+        elif not _VALUE.fullmatch(value):
+            problem = (
+                f"the value of header {name!r} is not printable ASCII"
+                " without leading or trailing whitespace"
             )
+    if problem is not None:
+        error = ConnectException(f"cannot send the request: {problem}")
+        error.permanent = True
+        raise error
 
 
 def certificate_failure(error: BaseException) -> bool:

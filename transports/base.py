@@ -18,8 +18,9 @@ What is sent (every transport, `MemoryTransport` included):
   cookies. `MemoryTransport` has no wire and adds nothing.
 * A method, header name or header value that HTTP/1.1 cannot carry (a name
   that is not a token; a value with control characters, non-ASCII text, or
-  leading or trailing whitespace) is refused with `ConnectException` before
-  any byte is sent; the message names the header, never its value.
+  leading or trailing whitespace) is refused with a `permanent`
+  `ConnectException` before any byte is sent; the message names the header,
+  never its value.
 
 What is read: the final answer, after skipping at most
 `MAX_INTERIM_RESPONSES` interim (1xx) answers. A truncated head or body,

@@ -16,7 +16,7 @@ import io
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Final, final
@@ -252,6 +252,37 @@ class _Adapter(requests.adapters.HTTPAdapter):
         return manager
 
 
+class _OrderedHeaders(HTTPHeaderDict):
+    """urllib3's header dict, writing the request's pairs in their own order.
+
+    `HTTPHeaderDict` groups the values of a repeated name together; the
+    transport contract sends the pairs as given (`x-a: 1`, `x-b`, `x-a: 2`).
+    Names added later (framing, `SKIP_HEADER` markers, a proxy's
+    credentials) come after them.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self._pairs = list(pairs)
+        for name, value in self._pairs:
+            self.add(name, value)
+
+    def _later(self) -> list[tuple[str, str]]:
+        names = {name.lower() for name, _ in self._pairs}
+        return [
+            (key, value) for key in self if key.lower() not in names for value in self.getlist(key)
+        ]
+
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        return self._pairs + self._later()
+
+    def copy(self) -> _OrderedHeaders:
+        clone = _OrderedHeaders(self._pairs)
+        for name, value in self._later():
+            clone.add(name, value)
+        return clone
+
+
 def _tls_failure(exc: BaseException) -> TlsException:
     error = TlsException(f"TLS failed: {exc}")
     error.permanent = certificate_failure(exc)
@@ -372,11 +403,8 @@ class RequestsTransport:
 
     @staticmethod
     def _headers(request: HttpRequest) -> HTTPHeaderDict:
-        headers = HTTPHeaderDict()
-        names = set()
-        for name, value in request.headers:
-            headers.add(name, value)  # a repeated name stays a repeated line
-            names.add(name)
+        headers = _OrderedHeaders(request.headers)  # a repeated name stays a repeated line
+        names = {name for name, _ in request.headers}
         # SKIP_HEADER stops urllib3 and http.client from adding their own.
         for added in ("user-agent", "accept-encoding"):
             if added not in names:
