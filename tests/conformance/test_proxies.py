@@ -84,8 +84,10 @@ def subject_via(
 ) -> Callable[..., AbstractAsyncContextManager[Subject]]:
     from tests.adapters import open_subject
 
-    def make(*, https: bool, proxy: str | None = None, verify: bool = True) -> object:
-        options: dict[str, object] = {"verify": bundle if verify else True}
+    def make(
+        *, https: bool, proxy: str | None = None, verify: bool = True, trust_env: bool = True
+    ) -> object:
+        options: dict[str, object] = {"verify": bundle if verify else True, "trust_env": trust_env}
         if proxy is not None:
             options["proxy"] = proxy
         return open_subject(
@@ -225,3 +227,17 @@ async def test_the_environment_proxies_are_honoured_by_every_transport(
         await subject.create_batch(BATCH)
     assert len(proxy.heads) == 1  # bypassed
     assert simulator.batch_count == 2
+
+
+async def test_trust_env_false_ignores_the_environment_proxies(
+    subject_via: SubjectFactory,
+    proxy_factory: Callable[..., MisbehavingProxy],
+    simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proxy = proxy_factory(Mode.HONEST)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    async with subject_via(https=True, trust_env=False) as subject:
+        await subject.create_batch(BATCH)
+    assert proxy.heads == []
+    assert simulator.batch_count == 1

@@ -66,6 +66,8 @@ class Fault(enum.Enum):
     """Answer `HTTP/1.1 2OO OK` (letters for digits)."""
     EXTRA_ANSWER = "extra_answer"
     """Send the handler's answer followed, in the same write, by an answer nobody asked for."""
+    EXTRA_ANSWER_LATE = "extra_answer_late"
+    """Send the handler's answer, then after `FaultPlan.delay` seconds an unasked-for one."""
     ECHO_AUTHORIZATION = "echo_authorization"
     """Answer 403 with an XMS error whose text quotes the request's `authorization`."""
     ECHO_AUTHORIZATION_500 = "echo_authorization_500"

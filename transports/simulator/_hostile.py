@@ -128,6 +128,14 @@ def _extra_answer(scene: Scene) -> bool:
     return False
 
 
+def _extra_answer_late(scene: Scene) -> bool:
+    extra = HttpResponse(status=200, headers=[("content-type", "application/json")], body=_EXTRA)
+    scene.send(_whole(scene.answer))
+    if not scene.stopping.wait(scene.pause):
+        scene.send(_whole(extra))  # on an idle keep-alive connection: nobody asked
+    return True
+
+
 def _echo_authorization(scene: Scene) -> bool:
     text = f"Forbidden. You sent: Authorization: {scene.request.header('authorization')}"
     body = json.dumps({"code": "forbidden", "text": text}).encode()
@@ -154,6 +162,7 @@ _SCENES: Final[dict[Fault, Callable[[Scene], bool]]] = {
     Fault.CONFLICTING_LENGTH: _conflicting_length,
     Fault.INVALID_STATUS_LINE: _invalid_status_line,
     Fault.EXTRA_ANSWER: _extra_answer,
+    Fault.EXTRA_ANSWER_LATE: _extra_answer_late,
     Fault.ECHO_AUTHORIZATION: _echo_authorization,
     Fault.ECHO_AUTHORIZATION_500: _echo_authorization_500,
 }

@@ -54,7 +54,9 @@ _ACCEPT_POLL = 0.05
 _LINGER = 1.0
 _STOP_GRACE = 1.0
 # Hostile faults that wrap the handler's own answer: the handler runs even "before".
-_HONEST_ANSWER = frozenset({Fault.INTERIM_ONE, Fault.INTERIM_SEVERAL, Fault.EXTRA_ANSWER})
+_HONEST_ANSWER = frozenset(
+    {Fault.INTERIM_ONE, Fault.INTERIM_SEVERAL, Fault.EXTRA_ANSWER, Fault.EXTRA_ANSWER_LATE}
+)
 _HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
 
 _log = logging.getLogger(__name__)
