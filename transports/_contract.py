@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import ssl
-from typing import Final
+from typing import Final, final
 
 from xms_core import HttpRequest
 from xms_core.exceptions import ConnectException
@@ -73,3 +73,36 @@ def certificate_failure(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+@final
+class CheckedHeads:
+    """`check_request`, done once per distinct method and header tuple.
+
+    Clients send the same few heads again and again; a bounded set of the
+    ones already found valid saves the regular expressions on every request.
+
+    Args:
+        size: How many heads to remember before starting over.
+    """
+
+    __slots__ = ("_size", "_valid")
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._valid: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+
+    def check(self, request: HttpRequest) -> None:
+        """Raise as `check_request` does, checking each distinct head once."""
+        key = (request.method, request.headers)
+        valid = self._valid
+        try:
+            if key in valid:
+                return
+        except TypeError:  # an unhashable value slipped past the annotations
+            check_request(request)
+            return
+        check_request(request)
+        if len(valid) >= self._size:
+            valid.clear()
+        valid.add(key)

@@ -32,9 +32,9 @@ from urllib3.util import SKIP_HEADER
 
 from transports._contract import (
     MAX_INTERIM_RESPONSES,
+    CheckedHeads,
     attempt_deadline,
     certificate_failure,
-    check_request,
 )
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
@@ -382,6 +382,7 @@ class RequestsTransport:
         self._trust_env = trust_env
         self._deadline = deadline
         self._max_response_bytes = max_response_bytes
+        self._checked = CheckedHeads()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -462,7 +463,7 @@ class RequestsTransport:
         """
         if self._closed:
             raise ConnectException("the transport is closed")
-        check_request(request)
+        self._checked.check(request)
         attempt = _Attempt(timeout, attempt_deadline(timeout, self._deadline))
         token = _ATTEMPT.set(attempt)
         try:
