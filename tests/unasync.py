@@ -49,7 +49,10 @@ Generated from `_async_client.py` by `python -m tests.unasync`: edit that file.
         '"""Talks to XMS over a blocking transport (by default `requests`).',
     ),
     (
-        "transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`.",
+        (
+            "transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`;\n"
+            "            by default the one for the event loop the client is first used on."
+        ),
         "transport: Any `SyncTransport`; a `RequestsTransport` by default.",
     ),
     (
@@ -66,11 +69,9 @@ Generated from `_async_client.py` by `python -m tests.unasync`: edit that file.
             "        sleep: Callable[[float], object] = time.sleep,\n        clock:"
         ),
     ),
-    ("        transport: AsyncTransport,\n", "        transport: SyncTransport | None = None,\n"),
-    (
-        "        self._transport = transport\n",
-        "        self._transport = transport if transport is not None else default_transport()\n",
-    ),
+    ("from transports._auto import LoopTransport\n", ""),
+    ("transport: AsyncTransport | None = None,\n", "transport: SyncTransport | None = None,\n"),
+    ("else LoopTransport()\n", "else default_transport()\n"),
     ("        self._clock = clock\n", "        self._sleep = sleep\n        self._clock = clock\n"),
     ("await self._transport.sleep(step.delay)", "self._sleep(step.delay)"),
 ]

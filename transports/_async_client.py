@@ -18,12 +18,14 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TypeVar, final
 
+from transports._auto import LoopTransport
 from transports._client_common import check_timeout, settings_for, utc_now
 from transports.base import AsyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,
     DEFAULT_TIMEOUT,
     CancelBatch,
+    ClientClosedException,
     Command,
     CreateBatch,
     CreateBatchDryRun,
@@ -94,7 +96,8 @@ class AsyncClient:
             regional one such as `xms_core.EU_ENDPOINT`).
         timeout: Connect and read timeout, in seconds; a whole attempt is bounded by
             the transport's deadline, by default twice this (see the README).
-        transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`.
+        transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`;
+            by default the one for the event loop the client is first used on.
         retry: The retry policy; `RetryPolicy.off()` disables retries.
         user_agent: Overrides the `User-Agent` header.
         allow_insecure_http: Allow plain `http://` to a host that is not loopback.
@@ -112,7 +115,7 @@ class AsyncClient:
         endpoint: str = DEFAULT_ENDPOINT,
         timeout: float = DEFAULT_TIMEOUT,
         *,
-        transport: AsyncTransport,
+        transport: AsyncTransport | None = None,
         retry: RetryPolicy | None = None,
         user_agent: str | None = None,
         allow_insecure_http: bool = False,
@@ -123,7 +126,8 @@ class AsyncClient:
             service_plan_id, token, endpoint, user_agent, allow_insecure_http=allow_insecure_http
         )
         self._timeout = check_timeout(timeout)
-        self._transport = transport
+        self._transport = transport if transport is not None else LoopTransport()
+        self._closed = False
         self._retry = retry if retry is not None else RetryPolicy()
         self._clock = clock
         self._jitter = jitter
@@ -132,7 +136,7 @@ class AsyncClient:
     def from_settings(
         cls,
         settings: Settings,
-        transport: AsyncTransport,
+        transport: AsyncTransport | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -191,17 +195,30 @@ class AsyncClient:
     ) -> None:
         await self.aclose()
 
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed; every request on it then raises at once."""
+        return self._closed
+
     async def aclose(self) -> None:
-        """Close the transport's connections."""
+        """Close the transport's connections; later requests raise `ClientClosedException`."""
+        self._closed = True
         await self._transport.aclose()
 
     async def send(self, command: Command[T]) -> T:
-        """Run any command, retrying as the policy allows, and return its result."""
+        """Run any command, retrying as the policy allows, and return its result.
+
+        Raises:
+            ApiException: The request failed; see the exception tree.
+            ClientClosedException: The client was closed (checked before every attempt).
+        """
         exchange = Exchange(
             command, self._settings, self._retry, now=self._clock, jitter=self._jitter
         )
         request = exchange.request
         while True:
+            if self._closed:
+                raise ClientClosedException(f"{type(self).__name__} is closed")
             started = time.perf_counter()
             try:
                 response = await self._transport.handle_async_request(

@@ -22,6 +22,7 @@ from xms_core import (
     DEFAULT_ENDPOINT,
     DEFAULT_TIMEOUT,
     CancelBatch,
+    ClientClosedException,
     Command,
     CreateBatch,
     CreateBatchDryRun,
@@ -124,6 +125,7 @@ class Client:
         )
         self._timeout = check_timeout(timeout)
         self._transport = transport if transport is not None else default_transport()
+        self._closed = False
         self._retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
         self._clock = clock
@@ -192,17 +194,30 @@ class Client:
     ) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed; every request on it then raises at once."""
+        return self._closed
+
     def close(self) -> None:
-        """Close the transport's connections."""
+        """Close the transport's connections; later requests raise `ClientClosedException`."""
+        self._closed = True
         self._transport.close()
 
     def send(self, command: Command[T]) -> T:
-        """Run any command, retrying as the policy allows, and return its result."""
+        """Run any command, retrying as the policy allows, and return its result.
+
+        Raises:
+            ApiException: The request failed; see the exception tree.
+            ClientClosedException: The client was closed (checked before every attempt).
+        """
         exchange = Exchange(
             command, self._settings, self._retry, now=self._clock, jitter=self._jitter
         )
         request = exchange.request
         while True:
+            if self._closed:
+                raise ClientClosedException(f"{type(self).__name__} is closed")
             started = time.perf_counter()
             try:
                 response = self._transport.handle_request(request, timeout=self._timeout)

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import cast, final
 
 from transports._h11 import Options
+from transports._loops import running_loop, wrong_loop
 from transports._pool import AsyncEngine, Budget, NothingSent, ResultT, fd_readable, step_timeout
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
@@ -247,6 +248,16 @@ class _AsyncioBackend:
         return asyncio.get_running_loop().time()
 
 
+def _on_asyncio() -> None:
+    """Raise a clear error, not "unrecognized yield", when not in an asyncio task."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running asyncio loop
+        task = None
+    if task is None:
+        raise wrong_loop("AsyncioTransport", "asyncio")
+
+
 @final
 class AsyncioTransport:
     """Sends requests over HTTP/1.1 on asyncio, keeping connections alive in a pool.
@@ -328,17 +339,24 @@ class AsyncioTransport:
 
         Raises:
             TransportException: See `TrioTransport` for which one.
+            WrongEventLoopError: Used outside asyncio (on trio, use `TrioTransport`).
         """
+        _on_asyncio()
         return await self._engine.send(request, timeout)
 
     async def sleep(self, seconds: float) -> None:
         """Sleep with `asyncio.sleep`."""
+        _on_asyncio()
         await asyncio.sleep(seconds)
 
     async def aclose(self) -> None:
-        """Close every idle connection; later requests raise `ConnectException`."""
+        """Close every idle connection; later requests raise `ConnectException`.
+
+        Closing works from any loop (an `async with` left after a wrong-loop error).
+        """
         self._engine.close()
-        await asyncio.sleep(0)
+        if running_loop() == "asyncio":
+            await asyncio.sleep(0)
 
     async def __aenter__(self) -> AsyncioTransport:
         return self

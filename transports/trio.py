@@ -1,4 +1,4 @@
-"""HTTP/1.1 over trio sockets with a keep-alive pool (install the `trio` extra).
+"""HTTP/1.1 over trio sockets with a keep-alive pool (the `trio` extra: `pip install 'xms[trio]'`).
 
 from transports.trio import TrioTransport
 
@@ -19,9 +19,15 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import final
 
-import trio
+from transports._optional import missing_extra
+
+try:
+    import trio
+except ImportError as error:
+    raise missing_extra(__name__, error, "trio") from error
 
 from transports._h11 import RECEIVE_SIZE, Options
+from transports._loops import running_loop, wrong_loop
 from transports._pool import AsyncEngine, Budget, NothingSent, ResultT, fd_readable, step_timeout
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
@@ -381,6 +387,16 @@ class _TrioBackend:
         return trio.current_time()
 
 
+def _on_trio() -> None:
+    """Raise a clear error, not "Task got bad yield", when not in a trio task.
+
+    An asyncio task hosted by trio-asyncio runs inside trio too, but must not
+    await trio directly: that counts as the wrong loop as well.
+    """
+    if running_loop() != "trio":
+        raise wrong_loop("TrioTransport", "trio")
+
+
 @final
 class TrioTransport:
     """Sends requests over HTTP/1.1 on trio, keeping connections alive in a pool.
@@ -485,17 +501,24 @@ class TrioTransport:
 
         Raises:
             TransportException: See the class documentation for which one.
+            WrongEventLoopError: Used outside trio (on asyncio, use `AsyncioTransport`).
         """
+        _on_trio()
         return await self._engine.send(request, timeout)
 
     async def sleep(self, seconds: float) -> None:
         """Sleep with `trio.sleep`."""
+        _on_trio()
         await trio.sleep(seconds)
 
     async def aclose(self) -> None:
-        """Close every idle connection; later requests raise `ConnectException`."""
+        """Close every idle connection; later requests raise `ConnectException`.
+
+        Closing works from any loop (an `async with` left after a wrong-loop error).
+        """
         self._engine.close()
-        await trio.lowlevel.checkpoint()
+        if running_loop() == "trio":
+            await trio.lowlevel.checkpoint()
 
     async def __aenter__(self) -> TrioTransport:
         return self

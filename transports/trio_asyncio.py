@@ -16,7 +16,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar, final
 
-import trio_asyncio
+from transports._optional import missing_extra
+
+try:
+    import trio_asyncio
+except ImportError as error:
+    raise missing_extra(__name__, error, "trio-asyncio") from error
 
 from transports._async_client import AsyncClient
 from xms_core import Command, Page

@@ -31,6 +31,9 @@ from xms_core._delivery_reports import (
 )
 from xms_core._errors import (
     ApiException,
+    CallbackRejection,
+    CallbackVerificationException,
+    ClientClosedException,
     ConnectException,
     ConnectionLostException,
     ErrorResponseException,
@@ -56,6 +59,7 @@ from xms_core._groups import (
 )
 from xms_core._http import HttpRequest, HttpResponse, Secret
 from xms_core._inbounds import FetchInbound, FetchInbounds
+from xms_core._json import to_json
 from xms_core._paging import Page, has_next_page
 from xms_core._retry import Exchange, Retry, RetryPolicy
 from xms_core._settings import (
@@ -69,6 +73,7 @@ from xms_core._settings import (
     USER_AGENT,
     Settings,
 )
+from xms_core._signing import SeenNonces, sign_callback, verify_callback
 from xms_core._version import __version__
 
 __all__ = [
@@ -83,7 +88,10 @@ __all__ = [
     "US_ENDPOINT",
     "ApiException",
     "Callback",
+    "CallbackRejection",
+    "CallbackVerificationException",
     "CancelBatch",
+    "ClientClosedException",
     "Command",
     "ConnectException",
     "ConnectionLostException",
@@ -116,6 +124,7 @@ __all__ = [
     "Retry",
     "RetryPolicy",
     "Secret",
+    "SeenNonces",
     "SendDeliveryFeedback",
     "Settings",
     "TimeoutException",
@@ -132,4 +141,7 @@ __all__ = [
     "classify",
     "has_next_page",
     "parse_callback",
+    "sign_callback",
+    "to_json",
+    "verify_callback",
 ]

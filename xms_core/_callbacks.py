@@ -11,14 +11,17 @@ typed value, routed on its `type`:
 
 It validates like a response decoder: unknown fields are ignored, and a body
 that is not JSON, has an unknown `type` or a missing or ill-typed field raises
-`UnexpectedResponseException`, never a `KeyError` or `ValueError`. Answer the
-callback with 2xx once parsed; XMS retries 5xx and 429.
+`UnexpectedResponseException` ("malformed callback: ..."), never a `KeyError`
+or `ValueError`. Given the plan's callback `secret` (and `now`), it first runs
+`verify_callback`, which raises `CallbackVerificationException`. Answer the
+callback with 2xx once parsed, 400 for a malformed body, 401 for a refused
+signature; XMS retries 5xx and 429 and drops other 4xx.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from xms_core._delivery_reports import (
@@ -31,6 +34,7 @@ from xms_core._delivery_reports import (
 )
 from xms_core._errors import UnexpectedResponseException
 from xms_core._inbounds import MO_TYPES, MoBinarySms, MoTextSms, read_mo
+from xms_core._signing import DEFAULT_TOLERANCE, HeaderSource, SeenNonces, verify_callback
 from xms_core._wire import WireError, body_text, obj, read_value, req_str
 
 Callback = BatchDeliveryReport | BatchRecipientDeliveryReport | MoTextSms | MoBinarySms
@@ -49,23 +53,41 @@ def _read_callback(data: Any) -> Callback:  # noqa: ANN401 - decoded JSON
 
 def parse_callback(
     body: bytes | str,
-    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    headers: HeaderSource = (),
+    *,
+    secret: str | bytes | None = None,
+    now: float | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    seen_nonces: SeenNonces | None = None,
 ) -> Callback:
-    """Read the body of a request XMS sent to a callback URL.
+    """Read the body of a request XMS sent to a callback URL, verifying it first if signed.
 
     Args:
-        body: The request body, as bytes or text.
-        headers: The request headers (a mapping or pairs); when a content type
-            is given it must be JSON.
+        body: The request body, exactly as received (bytes), or its text.
+        headers: The request headers (a mapping or pairs, names in any case); when a
+            content type is given it must be JSON.
+        secret: The service plan's callback secret: when given, the request must carry
+            a valid, fresh signature (see `verify_callback`) before its body is read.
+        now: The current time in epoch seconds; required with `secret`.
+        tolerance: With `secret`: how far the signed timestamp may be from `now`.
+        seen_nonces: With `secret`: where accepted nonces are remembered, to refuse
+            replays inside the window.
 
     Returns:
         A batch delivery report, a recipient delivery report or an inbound message.
 
     Raises:
-        UnexpectedResponseException: The body is not a callback this SDK can read.
+        CallbackVerificationException: With `secret`: the signature is missing, wrong,
+            stale or replayed (answer 401).
+        UnexpectedResponseException: The body is not a callback this SDK can read
+            (answer 400).
     """
-    raw = body.encode() if isinstance(body, str) else body
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
+    if secret is not None:
+        if now is None:
+            raise ValueError("now: required with secret (the core reads no clock)")
+        verify_callback(raw, pairs, secret, now=now, tolerance=tolerance, seen_nonces=seen_nonces)
     for name, value in pairs:
         if name.lower() == "content-type" and "json" not in value.lower():
             raise UnexpectedResponseException(
@@ -77,4 +99,4 @@ def parse_callback(
         raise UnexpectedResponseException(
             f"callback is not valid JSON: {exc}", body_text(raw)
         ) from exc
-    return read_value(data, _read_callback, raw, None)
+    return read_value(data, _read_callback, raw, None, "callback")

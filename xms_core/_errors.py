@@ -14,6 +14,10 @@
           +-- TimeoutException            connect/read/overall deadline; may have been sent
           +-- ConnectionLostException     dropped or malformed mid-answer; may have been sent
 
+    CallbackVerificationException        a callback request is not authentic or not fresh:
+                                         reason (a CallbackRejection); not an answer from
+                                         XMS, so not an ApiException
+
 Programmer mistakes (a bad argument) are `TypeError`/`ValueError` raised at
 construction, before any byte is sent. No exception ever holds the API token:
 text that comes from a server passes through `scrub` before it is kept.
@@ -22,6 +26,8 @@ was tried before this exception was raised (1 unless the client retried).
 """
 
 from __future__ import annotations
+
+import enum
 
 from xms_core._error_value import Error
 
@@ -168,6 +174,56 @@ class TimeoutException(TransportException):
 
 class ConnectionLostException(TransportException):
     """The connection dropped or broke the protocol mid-exchange; it may have been received."""
+
+
+class ClientClosedException(RuntimeError):
+    """A request was made on a `Client` or `AsyncClient` after it was closed.
+
+    A programming mistake, not an answer from XMS, so it is a `RuntimeError`
+    and no `ApiException`: it is raised before anything is sent, with no retry
+    and no backoff.
+    """
+
+
+class CallbackRejection(str, enum.Enum):
+    """Why `verify_callback` refused a callback request (protocol section 7)."""
+
+    MISSING_HEADER = "missing_header"
+    """A signature, nonce or timestamp header is absent or empty."""
+    DUPLICATE_HEADER = "duplicate_header"
+    """A signature header appears more than once."""
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
+    """The algorithm header names something other than HmacSHA256."""
+    MALFORMED_TIMESTAMP = "malformed_timestamp"
+    """The timestamp is not a plain number of epoch seconds."""
+    STALE_TIMESTAMP = "stale_timestamp"
+    """The timestamp is further than the tolerance from now, before or after."""
+    MALFORMED_SIGNATURE = "malformed_signature"
+    """The signature is not Base64 of a 32-byte HMAC-SHA256 digest."""
+    BAD_SIGNATURE = "bad_signature"
+    """The signature does not match: a byte of the body, the nonce or the timestamp
+    changed, or the secret differs (an HMAC cannot tell these apart)."""
+    REPLAYED_NONCE = "replayed_nonce"
+    """The nonce was accepted before, inside the window: a replay."""
+
+
+class CallbackVerificationException(Exception):
+    """A request to your callback URL is not an authentic, fresh callback from XMS.
+
+    Answer it with 401. It holds no secret: the message says what was wrong.
+
+    Attributes:
+        reason: Why it was refused.
+        message: A sentence saying what was wrong.
+    """
+
+    def __init__(self, reason: CallbackRejection, message: str) -> None:
+        super().__init__(reason, message)
+        self.reason = reason
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"callback refused ({self.reason.value}): {self.message}"
 
 
 MASK = "<redacted>"

@@ -62,13 +62,23 @@ def decode(response: HttpResponse, read: Callable[[Any], T]) -> T:
     return read_value(data, read, response.body, response.status)
 
 
-def read_value(data: Any, read: Callable[[Any], T], body: bytes, status: int | None) -> T:  # noqa: ANN401
-    """Run `read` on decoded JSON, turning every failure into UnexpectedResponseException."""
+def read_value(
+    data: Any,  # noqa: ANN401 - decoded JSON
+    read: Callable[[Any], T],
+    body: bytes,
+    status: int | None,
+    what: str = "answer",
+) -> T:
+    """Run `read` on decoded JSON, turning every failure into UnexpectedResponseException.
+
+    `what` names the document in the message: "answer", or "callback" for a request
+    XMS sent to a callback URL.
+    """
     try:
         return read(data)
     except (WireError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise UnexpectedResponseException(
-            f"malformed answer: {exc}", body_text(body), status
+            f"malformed {what}: {exc}", body_text(body), status
         ) from exc
 
 

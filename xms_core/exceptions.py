@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from xms_core._errors import (
     ApiException,
+    CallbackRejection,
+    CallbackVerificationException,
+    ClientClosedException,
     ConnectException,
     ConnectionLostException,
     ErrorResponseException,
@@ -18,6 +21,9 @@ from xms_core._errors import (
 
 __all__ = [
     "ApiException",
+    "CallbackRejection",
+    "CallbackVerificationException",
+    "ClientClosedException",
     "ConnectException",
     "ConnectionLostException",
     "ErrorResponseException",

@@ -7,6 +7,7 @@ neither stream. A few runs go through a real `python -m transports.cli` process.
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -23,9 +24,15 @@ import pytest
 
 from transports import Client, MemoryTransport
 from transports.cli import main
+from transports.cli._parser import build_parser
 from transports.simulator import Fault, FaultPlan, ManualClock, Simulator, SimulatorServer, serve
-from xms_core import DEFAULT_ENDPOINT, EU_ENDPOINT, US_ENDPOINT
-from xms_core.api import MtBatchBinarySmsCreate, MtBatchTextSmsCreate
+from xms_core import DEFAULT_ENDPOINT, EU_ENDPOINT, US_ENDPOINT, __version__
+from xms_core.api import (
+    GroupAutoUpdate,
+    GroupCreate,
+    MtBatchBinarySmsCreate,
+    MtBatchTextSmsCreate,
+)
 
 PLAN = "cli-plan"
 TOKEN = "cli-tok-7f3a9c1e5b-secret"
@@ -643,3 +650,146 @@ def test_endpoint_choice(argv: list[str], environ: dict[str, str], expected: str
 
     args = build_parser().parse_args([*argv, "batches", "list"])
     assert endpoint_of(args, environ) == expected
+
+
+# ---------------------------------------------- version, JSON errors, tags, groups delete and show
+
+
+def test_version(xms: Callable[..., Run]) -> None:
+    run = xms("--version")
+    assert run.code == 0
+    assert run.out == f"xms {__version__}\n"
+
+
+def test_every_option_and_argument_has_help() -> None:
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                assert action.help, f"{path}: the command list has no help"
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif action.help in (None, "") and action.help is not argparse.SUPPRESS:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "xms")
+    assert missing == []
+
+
+def test_json_mode_reports_an_xms_error_as_one_object(xms: Callable[..., Run]) -> None:
+    run = xms("--json", "groups", "update", "no-such-group", "--add-from-group", "nope")
+    assert run.code == 3
+    error = run.json()
+    assert error["exit_status"] == 3
+    assert error["error"] == "NotFoundException"
+    assert "no-such-group" in error["message"]
+    assert "code" not in error
+
+
+def test_json_mode_error_carries_the_xms_code(xms: Callable[..., Run], client: Client) -> None:
+    group = client.create_group(GroupCreate(name="taken"))
+    run = xms("--json", "groups", "create", "--name", "taken")
+    assert run.code == 3, run.err
+    error = run.json()
+    assert error == {
+        "error": "ErrorResponseException",
+        "message": error["message"],
+        "exit_status": 3,
+        "code": "conflict_group_name",
+    }
+    assert group.group_id
+
+
+def test_json_mode_reports_usage_errors_as_json(xms: Callable[..., Run]) -> None:
+    run = xms("--json", "batches", "shw")
+    assert run.code == 2
+    error = run.json()
+    assert error["error"] == "UsageError"
+    assert error["exit_status"] == 2
+    assert "invalid choice: 'shw'" in error["message"]
+    run = xms("--json", "send", "--to", "not-a-number", "--body", "x")
+    assert run.code == 2
+    assert run.json()["exit_status"] == 2
+
+
+def test_human_mode_keeps_text_errors(xms: Callable[..., Run]) -> None:
+    run = xms("batches", "show", "no-such-batch")
+    assert run.code == 3
+    assert run.out == ""
+    assert run.err.startswith("xms: NotFoundException")
+
+
+def test_json_mode_error_after_output_keeps_one_document(
+    xms: Callable[..., Run], client: Client
+) -> None:
+    # A group deleted between fetching it and its members: the command fails part-way
+    # only in theory; here a missing group fails before any output, so one object.
+    run = xms("--json", "groups", "show", "missing-group")
+    assert run.code == 3
+    assert run.json()["error"] == "NotFoundException"
+
+
+def test_batch_tags_show_replace_add_remove(
+    xms: Callable[..., Run], client: Client, sim: Simulator
+) -> None:
+    batch = client.create_batch(MtBatchTextSmsCreate(recipients=[A], body="x", tags=["old"]))
+    assert xms("batches", "tags", batch.batch_id).out == "old\n"
+    run = xms("batches", "tags", batch.batch_id, "--set", "b", "--set", "a")
+    assert run.code == 0, run.err
+    assert run.out == "a\nb\n"
+    run = xms("--json", "batches", "tags", batch.batch_id, "--add", "c", "--remove", "a")
+    assert sorted(run.json()) == ["b", "c"]
+    assert sorted(client.fetch_batch_tags(batch.batch_id)) == ["b", "c"]
+    assert xms("batches", "tags", batch.batch_id, "--clear").out == ""
+    assert list(client.fetch_batch_tags(batch.batch_id)) == []
+    mixed = xms("batches", "tags", batch.batch_id, "--set", "x", "--add", "y")
+    assert mixed.code == 2
+    assert "do not mix" in mixed.err
+
+
+def test_group_tags(xms: Callable[..., Run], client: Client) -> None:
+    group = client.create_group(GroupCreate(name="g", tags=["t1"]))
+    assert xms("groups", "tags", group.group_id).out == "t1\n"
+    assert xms("groups", "tags", group.group_id, "--add", "t2").out == "t1\nt2\n"
+    assert xms("groups", "tags", group.group_id, "--set", "only").out == "only\n"
+    assert list(client.fetch_group_tags(group.group_id)) == ["only"]
+
+
+def test_group_delete(xms: Callable[..., Run], client: Client) -> None:
+    group = client.create_group(GroupCreate(name="bye"))
+    run = xms("groups", "delete", group.group_id)
+    assert run.code == 0, run.err
+    assert run.out == f"Deleted group {group.group_id}\n"
+    assert [g.group_id for g in client.fetch_groups().items()] == []
+    assert xms("--json", "groups", "delete", group.group_id).json()["exit_status"] == 3
+
+
+def test_group_show_has_members_children_rules_and_tags(
+    xms: Callable[..., Run], client: Client
+) -> None:
+    child = client.create_group(GroupCreate(name="child", members=[B]))
+    group = client.create_group(
+        GroupCreate(
+            name="parent",
+            members=[A],
+            child_groups=[child.group_id],
+            auto_update=GroupAutoUpdate(recipient="12345", add_first_word="join"),
+            tags=["vip"],
+        )
+    )
+    run = xms("groups", "show", group.group_id)
+    assert run.code == 0, run.err
+    text = run.out
+    assert "parent" in text
+    assert child.group_id in text
+    assert "12345" in text
+    assert "join" in text
+    assert "vip" in text
+    assert A in text
+    document = xms("--json", "groups", "show", group.group_id).json()
+    assert document["group_id"] == group.group_id
+    assert document["child_groups"] == [child.group_id]
+    assert document["auto_update"]["add_first_word"] == "join"
+    assert document["tags"] == ["vip"]
+    assert document["members"] == [A]  # direct members; the child group is listed apart

@@ -160,20 +160,54 @@ def test_bodies_that_are_not_json_objects_are_400_invalid_json(raw: bytes | None
 
 
 @pytest.mark.parametrize(
-    "base",
+    ("base_path", "base"),
     [
-        f"{ORIGIN}/v1/plan",
-        f"{ORIGIN}/my/base/path/v1/plan",
-        f"{ORIGIN}/v1/xms/v1/plan",
-        "/xms/v1/plan",
+        ("", f"{ORIGIN}/v1/plan"),
+        ("/my/base/path", f"{ORIGIN}/my/base/path/v1/plan"),
+        ("/v1/xms/", f"{ORIGIN}/v1/xms/v1/plan"),
+        ("/xms", "/xms/v1/plan"),
     ],
 )
-def test_any_base_path_works(base: str) -> None:
-    api = Api()
+def test_a_configured_base_path_works(base_path: str, base: str) -> None:
+    api = Api(Simulator(base_path=base_path))
     created = api.ok(
         "POST", "batches", {"to": ["+46701234567"], "body": "x"}, status=201, base=base
     )
     assert api.ok("GET", f"batches/{created['id']}", base=base) == created
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{ORIGIN}/xms/v1/v1/plan/batches",  # an endpoint configured with a trailing /v1
+        f"{ORIGIN}/xms/xms/v1/plan/batches",
+        f"{ORIGIN}/v1/plan/batches",
+        f"{ORIGIN}/xms//v1/plan/batches",
+        f"{ORIGIN}/api/xms/v1/plan/batches",
+        f"{ORIGIN}/XMS/v1/plan/batches",
+    ],
+)
+def test_a_wrong_base_path_is_404_whatever_the_credentials(url: str) -> None:
+    sim = Simulator()
+    for headers in [(AUTH,), (), (("authorization", "Bearer wrong"),)]:
+        response = sim.handle(HttpRequest(method="GET", url=url, headers=headers))
+        assert response.status == 404
+    assert (
+        sim.handle(HttpRequest(method="GET", url=f"{BASE}/batches", headers=(AUTH,))).status == 200
+    )
+
+
+def test_an_unknown_resource_is_404_and_a_known_one_401_without_credentials() -> None:
+    sim = Simulator()
+    assert sim.handle(request("GET", "nothing", headers=())).status == 404
+    assert sim.handle(request("GET", "batches", headers=())).status == 401
+    assert sim.handle(request("GET", "batches/x/tags", headers=())).status == 401
+
+
+@pytest.mark.parametrize("base_path", ["xms", "/xms?x=1"])
+def test_a_base_path_must_be_a_path(base_path: str) -> None:
+    with pytest.raises(ValueError, match="base_path"):
+        Simulator(base_path=base_path)
 
 
 def test_ids_in_paths_are_percent_decoded() -> None:

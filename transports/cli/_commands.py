@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from transports.cli._context import Context
 from transports.cli._output import Output, UsageError, body_text, short, when
+from xms_core import to_json
 from xms_core.api import (
     RESET,
     BatchDeliveryReport,
@@ -256,8 +257,66 @@ def groups_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def groups_show(args: argparse.Namespace, ctx: Context) -> int:
-    """`xms groups show ID`."""
-    return _group_result(ctx, ctx.client().fetch_group(args.group_id), "")
+    """`xms groups show ID`: the group with its members, child groups, rules and tags."""
+    client = ctx.client()
+    group = client.fetch_group(args.group_id)
+    members = client.fetch_group_members(args.group_id)
+    tags = client.fetch_group_tags(args.group_id)
+    if ctx.out.as_json:
+        document = to_json(group)
+        if isinstance(document, dict):  # a GroupResult always gives a dict
+            document.update(members=to_json(members), tags=to_json(tags))
+        ctx.out.json(document)
+        return 0
+    _show_group(ctx.out, group)
+    ctx.out.fields([("tags", sorted(tags)), ("members", sorted(members))])
+    return 0
+
+
+def groups_delete(args: argparse.Namespace, ctx: Context) -> int:
+    """`xms groups delete ID`."""
+    ctx.client().delete_group(args.group_id)
+    if ctx.out.as_json:
+        ctx.out.json({"deleted": args.group_id})
+    else:
+        ctx.out.line(f"Deleted group {args.group_id}")
+    return 0
+
+
+# --------------------------------------------------------------------------- tags
+
+
+def _tags(args: argparse.Namespace, ctx: Context, resource: str, identifier: str) -> int:
+    """Show, replace, or add and remove the tags of a batch or a group."""
+    client = ctx.client()
+    changes = bool(args.add or args.remove)
+    if args.set is not None or args.clear:
+        if changes:
+            raise UsageError("--set/--clear replace every tag: do not mix them with --add/--remove")
+        replace = client.replace_batch_tags if resource == "batch" else client.replace_group_tags
+        tags = replace(identifier, args.set or ())
+    elif changes:
+        update = client.update_batch_tags if resource == "batch" else client.update_group_tags
+        tags = update(identifier, args.add or (), args.remove or ())
+    else:
+        fetch = client.fetch_batch_tags if resource == "batch" else client.fetch_group_tags
+        tags = fetch(identifier)
+    if ctx.out.as_json:
+        ctx.out.json(tags)
+    else:
+        for tag in sorted(tags):
+            ctx.out.line(tag)
+    return 0
+
+
+def batches_tags(args: argparse.Namespace, ctx: Context) -> int:
+    """`xms batches tags ID [--set T | --clear | --add T --remove T]`."""
+    return _tags(args, ctx, "batch", args.batch_id)
+
+
+def groups_tags(args: argparse.Namespace, ctx: Context) -> int:
+    """`xms groups tags ID [--set T | --clear | --add T --remove T]`."""
+    return _tags(args, ctx, "group", args.group_id)
 
 
 def groups_members(args: argparse.Namespace, ctx: Context) -> int:

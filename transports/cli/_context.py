@@ -25,6 +25,7 @@ from xms_core import (
 
 ENV_SERVICE_PLAN_ID = "XMS_SERVICE_PLAN_ID"
 ENV_TOKEN = "XMS_TOKEN"  # noqa: S105 - the variable's name, not a secret
+ENV_CALLBACK_SECRET = "XMS_CALLBACK_SECRET"  # noqa: S105 - the variable's name
 ENV_ENDPOINT = "XMS_ENDPOINT"
 
 REGIONS: Mapping[str, str] = {

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import os
 import sys
 from collections.abc import Mapping
 from contextlib import redirect_stderr, redirect_stdout
 from typing import TextIO
 
-from transports.cli._context import ENV_TOKEN, Context
+from transports.cli._context import ENV_CALLBACK_SECRET, ENV_TOKEN, Context
 from transports.cli._output import Output, UsageError
 from transports.cli._parser import build_parser
-from xms_core.exceptions import ApiException, TransportException
+from xms_core.exceptions import ApiException, ErrorResponseException, TransportException
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -65,8 +67,14 @@ def main(
             args = parser.parse_args(arguments)
     except SystemExit as exc:
         # "unrecognized arguments" would quote a token given to a mistyped flag.
-        err.write(_redacted(complaint.getvalue(), _tokens(arguments, environ)))
-        return _status(exc.code)
+        text = _redacted(complaint.getvalue(), _tokens(arguments, environ))
+        err.write(text)
+        status = _status(exc.code)
+        if status != EXIT_OK and "--json" in arguments:
+            lines = [line for line in text.splitlines() if line.strip()]
+            message = lines[-1].removeprefix("xms: ") if lines else "usage error"
+            _json_error(out, "UsageError", message, status)
+        return status
     context = Context(args, out=Output(out, as_json=args.json), err=err, env=environ)
     try:
         return int(args.run(args, context))
@@ -79,22 +87,40 @@ def main(
         return EXIT_BROKEN_PIPE
     except (UsageError, TypeError, ValueError, ApiException, KeyboardInterrupt) as exc:
         status, message = _failure(exc)
-        err.write(_redacted(f"xms: {message}\n", _tokens(arguments, environ)))
+        message = _redacted(message, _tokens(arguments, environ))
+        err.write(f"xms: {message}\n")
+        if args.json and not context.out.written:  # stdout keeps one JSON document
+            code = exc.error_code if isinstance(exc, ErrorResponseException) else None
+            detail = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            detail = _redacted(detail, _tokens(arguments, environ))
+            _json_error(out, type(exc).__name__, detail, status, code)
         return status
     finally:
         context.close()
 
 
-def _tokens(argv: list[str], env: Mapping[str, str]) -> list[str]:
-    """The tokens this run may know of: `XMS_TOKEN` and the values of flags like `--token`.
+def _json_error(
+    out: TextIO, error: str, message: str, status: int, code: str | None = None
+) -> None:
+    """Write a failure as one JSON object on stdout, for scripts reading `--json` output."""
+    document: dict[str, object] = {"error": error, "message": message, "exit_status": status}
+    if code is not None:
+        document["code"] = code
+    with contextlib.suppress(BrokenPipeError, ValueError):  # a closed reader needs no answer
+        out.write(json.dumps(document, ensure_ascii=False) + "\n")
+        out.flush()
 
-    Any flag with `tok` in its name counts, so that a mistyped `--tokn VALUE`, which
-    argparse quotes in its complaint, is caught too.
+
+def _tokens(argv: list[str], env: Mapping[str, str]) -> list[str]:
+    """The secrets this run may know of: `XMS_TOKEN`, `XMS_CALLBACK_SECRET` and flag values.
+
+    Any flag with `tok` or `secr` in its name counts, so that a mistyped
+    `--tokn VALUE`, which argparse quotes in its complaint, is caught too.
     """
-    found = [env.get(ENV_TOKEN, "")]
+    found = [env.get(ENV_TOKEN, ""), env.get(ENV_CALLBACK_SECRET, "")]
     for i, arg in enumerate(argv):
         name, equals, value = arg.partition("=")
-        if not name.startswith("--") or "tok" not in name.lower():
+        if not name.startswith("--") or not any(w in name.lower() for w in ("tok", "secr")):
             continue
         if equals:
             found.append(value)

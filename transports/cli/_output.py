@@ -7,14 +7,14 @@ it reaches a terminal: a control character never moves the cursor or changes col
 
 from __future__ import annotations
 
-import base64
 import enum
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import TextIO, final
 
-import attrs
+from xms_core import to_json
+from xms_core._json import timestamp
 
 _BODY_WIDTH = 40
 _BAR_WIDTH = 20
@@ -26,15 +26,7 @@ class UsageError(Exception):
 
 def when(value: datetime | date | None) -> str:
     """Format a timestamp as ISO 8601, UTC as `Z`; a missing one as an empty string."""
-    if value is None:
-        return ""
-    if not isinstance(value, datetime):
-        return value.isoformat()
-    # XMS keeps milliseconds: show them as such, and UTC as `Z`.
-    spec = "milliseconds" if value.microsecond % 1000 == 0 and value.microsecond else "auto"
-    if value.utcoffset() == timedelta(0):
-        return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-    return value.isoformat(timespec=spec)
+    return timestamp(value)
 
 
 def clean(text: str) -> str:
@@ -55,37 +47,6 @@ def body_text(body: str | bytes) -> str:
     return body if isinstance(body, str) else body.hex()
 
 
-def to_json(value: object, name: str = "") -> object:
-    """Turn an SDK value (attrs classes, tuples, maps, times, bytes) into plain JSON data.
-
-    Args:
-        value: The value.
-        name: The field it came from; binary `udh` is hex, other bytes Base64, as on the wire.
-
-    Returns:
-        Data `json.dumps` accepts.
-    """
-    cls = type(value)
-    result: object
-    if isinstance(value, enum.Enum):
-        result = to_json(value.value)
-    elif value is None or isinstance(value, (bool, int, float, str)):
-        result = value
-    elif isinstance(value, (datetime, date)):
-        result = when(value)
-    elif isinstance(value, bytes):
-        result = value.hex() if name == "udh" else base64.b64encode(value).decode("ascii")
-    elif attrs.has(cls):
-        result = {f.name: to_json(getattr(value, f.name), f.name) for f in attrs.fields(cls)}
-    elif isinstance(value, Mapping):
-        result = {str(key): to_json(item) for key, item in value.items()}
-    elif isinstance(value, Iterable):
-        result = [to_json(item) for item in value]
-    else:
-        result = str(value)
-    return result
-
-
 @final
 class Output:
     """Writes a command's result to stdout, as JSON or as text for people.
@@ -98,13 +59,16 @@ class Output:
     def __init__(self, stream: TextIO, *, as_json: bool) -> None:
         self.stream = stream
         self.as_json = as_json
+        self.written = False
 
     def json(self, value: object) -> None:
         """Write `value` as one indented JSON document."""
+        self.written = True
         self.stream.write(json.dumps(to_json(value), indent=2, ensure_ascii=False) + "\n")
 
     def line(self, text: str = "") -> None:
         """Write one line of text."""
+        self.written = True
         self.stream.write(text + "\n")
 
     def fields(self, pairs: Iterable[tuple[str, object]]) -> None:

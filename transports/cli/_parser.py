@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 from transports.cli import _commands, _send, _simulate
 from transports.cli._context import ENV_ENDPOINT, ENV_SERVICE_PLAN_ID, ENV_TOKEN, REGIONS
-from xms_core import DEFAULT_TIMEOUT
+from transports.simulator._command import add_options as add_simulator_options
+from xms_core import DEFAULT_TIMEOUT, __version__
 from xms_core.api import ReportType
 
 EPILOG = f"""\
@@ -144,7 +145,9 @@ def _resource(
 ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     """Add a command with actions below it, e.g. `batches` (list, show, cancel)."""
     parser = commands.add_parser(name, help=text, description=text, allow_abbrev=False)
-    return parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    return parser.add_subparsers(
+        dest="action", metavar="ACTION", required=True, help="what to do (each has --help)"
+    )
 
 
 def _listing(parser: argparse.ArgumentParser, *, dates: bool = True) -> None:
@@ -196,69 +199,126 @@ def _batches(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _message_options(dry)
     dry.set_defaults(run=_send.dry_run)
 
-    sub = _resource(commands, "batches", "list, show and cancel batches")
+    sub = _resource(commands, "batches", "list, show and cancel batches; show and change tags")
     listing = _leaf(sub, "list", "list batches, newest first")
     _listing(listing)
-    listing.add_argument("--from", dest="senders", action="append", metavar="SENDER")
-    listing.add_argument("--tag", dest="tags", action="append", metavar="TAG")
-    listing.add_argument("--client-reference", metavar="REF")
+    listing.add_argument(
+        "--from",
+        dest="senders",
+        action="append",
+        metavar="SENDER",
+        help="only batches from this sender (repeatable)",
+    )
+    listing.add_argument(
+        "--tag", dest="tags", action="append", metavar="TAG", help="only batches with this tag"
+    )
+    listing.add_argument(
+        "--client-reference", metavar="REF", help="only batches with this client reference"
+    )
     listing.set_defaults(run=_commands.batches_list)
     show = _leaf(sub, "show", "show one batch")
-    show.add_argument("batch_id", metavar="ID")
+    show.add_argument("batch_id", metavar="ID", help="the batch id")
     show.set_defaults(run=_commands.batches_show)
     cancel = _leaf(sub, "cancel", "cancel a batch's undelivered messages")
-    cancel.add_argument("batch_id", metavar="ID")
+    cancel.add_argument("batch_id", metavar="ID", help="the batch id")
     cancel.set_defaults(run=_commands.batches_cancel)
+    tags = _leaf(sub, "tags", "show a batch's tags, or replace, add and remove them")
+    tags.add_argument("batch_id", metavar="ID", help="the batch id")
+    _tag_changes(tags)
+    tags.set_defaults(run=_commands.batches_tags)
+
+
+def _tag_changes(parser: argparse.ArgumentParser) -> None:
+    """Add the flags of `batches tags` and `groups tags`; with none, the tags are shown."""
+    parser.add_argument(
+        "--set", action="append", metavar="TAG", help="replace every tag by these (repeatable)"
+    )
+    parser.add_argument("--clear", action="store_true", help="remove every tag")
+    parser.add_argument("--add", action="append", metavar="TAG", help="add a tag (repeatable)")
+    parser.add_argument(
+        "--remove", action="append", metavar="TAG", help="remove a tag (repeatable)"
+    )
 
 
 def _reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = _resource(commands, "reports", "delivery reports")
     summary = _leaf(sub, "summary", "count a batch's messages by delivery status")
-    summary.add_argument("batch_id", metavar="BATCH_ID")
+    summary.add_argument("batch_id", metavar="BATCH_ID", help="the batch id")
     summary.set_defaults(run=_commands.reports_batch, kind="summary")
     full = _leaf(sub, "full", "a batch's delivery statuses with their recipients")
-    full.add_argument("batch_id", metavar="BATCH_ID")
+    full.add_argument("batch_id", metavar="BATCH_ID", help="the batch id")
     full.set_defaults(run=_commands.reports_batch, kind="full")
     for parser in (summary, full):
-        parser.add_argument("--status", action="append", metavar="S", help="e.g. Delivered")
-        parser.add_argument("--code", action="append", type=int, metavar="C", help="e.g. 0")
+        _report_filters(parser)
     recipient = _leaf(sub, "recipient", "the delivery report of one recipient")
-    recipient.add_argument("batch_id", metavar="BATCH_ID")
-    recipient.add_argument("recipient", metavar="MSISDN")
+    recipient.add_argument("batch_id", metavar="BATCH_ID", help="the batch id")
+    recipient.add_argument("recipient", metavar="MSISDN", help="one of the batch's recipients")
     recipient.set_defaults(run=_commands.reports_recipient)
     listing = _leaf(sub, "list", "list finished recipient delivery reports")
     _listing(listing)
-    listing.add_argument("--status", action="append", metavar="S")
-    listing.add_argument("--code", action="append", type=int, metavar="C")
-    listing.add_argument("--client-reference", metavar="REF")
+    _report_filters(listing)
+    listing.add_argument(
+        "--client-reference", metavar="REF", help="only reports of batches with this reference"
+    )
     listing.set_defaults(run=_commands.reports_list)
+
+
+def _report_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--status",
+        action="append",
+        metavar="S",
+        help="only this delivery status, e.g. Delivered (repeatable)",
+    )
+    parser.add_argument(
+        "--code",
+        action="append",
+        type=int,
+        metavar="C",
+        help="only this delivery code, e.g. 0 (repeatable)",
+    )
 
 
 def _groups(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = _resource(commands, "groups", "recipient groups")
     create = _leaf(sub, "create", "create a group")
-    create.add_argument("--name", required=True)
-    create.add_argument("--member", action="append", metavar="MSISDN", help="repeatable")
-    create.add_argument("--child", action="append", metavar="GROUP_ID", help="repeatable")
-    create.add_argument("--tag", action="append", metavar="TAG", help="repeatable")
+    create.add_argument("--name", required=True, help="the group's name")
+    create.add_argument("--member", action="append", metavar="MSISDN", help="a member (repeatable)")
+    create.add_argument(
+        "--child", action="append", metavar="GROUP_ID", help="a child group (repeatable)"
+    )
+    create.add_argument("--tag", action="append", metavar="TAG", help="a tag (repeatable)")
     create.set_defaults(run=_commands.groups_create)
     listing = _leaf(sub, "list", "list groups")
     _listing(listing, dates=False)
-    listing.add_argument("--tag", dest="tags", action="append", metavar="TAG")
+    listing.add_argument(
+        "--tag", dest="tags", action="append", metavar="TAG", help="only groups with this tag"
+    )
     listing.set_defaults(run=_commands.groups_list)
-    show = _leaf(sub, "show", "show one group")
-    show.add_argument("group_id", metavar="ID")
+    show = _leaf(sub, "show", "show one group: members, child groups, auto-update rules and tags")
+    show.add_argument("group_id", metavar="ID", help="the group id")
     show.set_defaults(run=_commands.groups_show)
     members = _leaf(sub, "members", "list a group's members")
-    members.add_argument("group_id", metavar="ID")
+    members.add_argument("group_id", metavar="ID", help="the group id")
     members.set_defaults(run=_commands.groups_members)
+    delete = _leaf(sub, "delete", "delete a group")
+    delete.add_argument("group_id", metavar="ID", help="the group id")
+    delete.set_defaults(run=_commands.groups_delete)
+    tags = _leaf(sub, "tags", "show a group's tags, or replace, add and remove them")
+    tags.add_argument("group_id", metavar="ID", help="the group id")
+    _tag_changes(tags)
+    tags.set_defaults(run=_commands.groups_tags)
     update = _leaf(sub, "update", "rename a group or change its members")
-    update.add_argument("group_id", metavar="ID")
+    update.add_argument("group_id", metavar="ID", help="the group id")
     naming = update.add_mutually_exclusive_group()
     naming.add_argument("--name", help="the new name")
     naming.add_argument("--clear-name", action="store_true", help="remove the name")
-    update.add_argument("--add", action="append", metavar="MSISDN", help="repeatable")
-    update.add_argument("--remove", action="append", metavar="MSISDN", help="repeatable")
+    update.add_argument(
+        "--add", action="append", metavar="MSISDN", help="add a member (repeatable)"
+    )
+    update.add_argument(
+        "--remove", action="append", metavar="MSISDN", help="remove a member (repeatable)"
+    )
     update.add_argument("--add-from-group", metavar="GROUP_ID", help="add its members")
     update.add_argument("--remove-from-group", metavar="GROUP_ID", help="remove its members")
     update.set_defaults(run=_commands.groups_update)
@@ -268,37 +328,29 @@ def _inbounds(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub = _resource(commands, "inbounds", "inbound (MO) messages")
     listing = _leaf(sub, "list", "list inbound messages, newest first")
     _listing(listing)
-    listing.add_argument("--to", dest="recipients", action="append", metavar="NUMBER")
+    listing.add_argument(
+        "--to",
+        dest="recipients",
+        action="append",
+        metavar="NUMBER",
+        help="only messages sent to this number or short code (repeatable)",
+    )
     listing.set_defaults(run=_commands.inbounds_list)
     show = _leaf(sub, "show", "show one inbound message")
-    show.add_argument("inbound_id", metavar="ID")
+    show.add_argument("inbound_id", metavar="ID", help="the inbound message id")
     show.set_defaults(run=_commands.inbounds_show)
 
 
 def _simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     text = "serve an in-memory XMS on a loopback address until Ctrl-C"
     simulate = commands.add_parser(
-        "simulate", help=text, description=text, formatter_class=_FORMATTER, allow_abbrev=False
+        "simulate",
+        help=text,
+        description=f"{text} (the same as `python -m transports.simulator`)",
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
     )
-    simulate.add_argument("--host", default="127.0.0.1", help="a loopback address")
-    simulate.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    simulate.add_argument(
-        "--service-plan-id",
-        metavar="ID",
-        default=argparse.SUPPRESS,
-        help=f"the plan to serve (default: ${ENV_SERVICE_PLAN_ID}, else 'plan')",
-    )
-    simulate.add_argument(
-        "--token",
-        default=argparse.SUPPRESS,
-        help=f"the token to accept (default: ${ENV_TOKEN}, else 'token')",
-    )
-    simulate.add_argument(
-        "--clock",
-        choices=("real", "manual"),
-        default="real",
-        help="real: messages get delivered as time passes; manual: time stands still",
-    )
+    add_simulator_options(simulate)
     simulate.set_defaults(run=_simulate.simulate)
 
 
@@ -311,8 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_FORMATTER,
         allow_abbrev=False,
     )
+    parser.add_argument(
+        "--version", action="version", version=f"xms {__version__}", help="show the version"
+    )
     _connection_options(parser, top=True)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, help="what to do (each has --help)"
+    )
     _batches(commands)
     _reports(commands)
     _groups(commands)

@@ -3,7 +3,9 @@
 `Simulator.handle` is a function from `HttpRequest` to `HttpResponse` over
 in-memory state with an injected clock; `MemoryTransport(simulator.handle)`
 makes it an offline XMS, and `serve(simulator.handle)` puts it on 127.0.0.1.
-`python -m transports.simulator` serves it from the command line.
+`serve(simulator.handle, control=simulator)` adds its control API under
+`/_simulator`. `python -m transports.simulator` and `xms simulate` (one entry
+point) serve it from the command line.
 """
 
 from __future__ import annotations

@@ -27,11 +27,13 @@ class CallbackDelivery:
         url: Where it was meant to go.
         status: The receiver's HTTP status, or None when nothing was answered.
         error: Why it was not delivered, or None.
+        attempted: False when it was not sent at all (a URL off loopback).
     """
 
     url: str
     status: int | None = None
     error: str | None = None
+    attempted: bool = True
 
 
 def _is_loopback(host: str) -> bool:
@@ -48,7 +50,9 @@ def post_callback(request: HttpRequest, *, timeout: float = 5.0) -> CallbackDeli
     parts = urlsplit(request.url)
     host = parts.hostname or ""
     if parts.scheme != "http" or not _is_loopback(host):
-        return CallbackDelivery(url=request.url, error="only http:// loopback callbacks are sent")
+        return CallbackDelivery(
+            url=request.url, error="only http:// loopback callbacks are sent", attempted=False
+        )
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query

@@ -7,9 +7,13 @@ from an injected clock (a `ManualClock` by default) and ids from a seeded counte
 
 Request handling, in order:
 
-1. The path must hold `/v1/{service_plan_id}/` after any base path, else 404.
+1. The path must be `{base_path}/v1/{service_plan_id}/{resource...}` for the simulator's
+   `base_path` (`/xms`, as on every XMS host) and a resource XMS has, else 404. So an
+   endpoint ending in `/v1` (`/xms/v1/v1/plan/batches`) or a missing or doubled base path
+   gets the 404 XMS gives, whatever the credentials: a test cannot pass on a URL that
+   the real service would refuse.
 2. `authorization: Bearer {token}` and the plan id must both match, else 401.
-3. An unknown path is 404; a known path with another method is 405 (with `allow`).
+3. A known path with another method is 405 (with `allow`).
 4. A POST or PUT with a body but without `content-type: application/json` is 415.
 5. The endpoint answers: 400/403 carry `{"code", "text"}` (protocol section 6); 404,
    401, 405 and 415 carry no body. No request makes `handle` raise; a bug would be a 500.
@@ -40,18 +44,22 @@ from transports.simulator import _sim_batches as _batches
 from transports.simulator import _sim_delivery as _delivery
 from transports.simulator import _sim_groups as _groups
 from transports.simulator import _sim_inbounds as _inbounds
+from transports.simulator._sim_outbox import Outbox
 from transports.simulator._sim_store import Call, Store
 from transports.simulator._sim_wire import (
     JSON_TYPE,
     UTC,
     Query,
     Reject,
+    dump,
     json_response,
+    match_route,
     msisdn,
     split_url,
     to_millis,
 )
 from xms_core import HttpRequest, HttpResponse
+from xms_core._signing import check_secret
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 """Where a `ManualClock` starts unless told otherwise."""
@@ -91,7 +99,6 @@ _ROUTES: tuple[tuple[tuple[str, ...], Mapping[str, _Handler]], ...] = (
     (("inbounds",), {"GET": _inbounds.list_inbounds}),
     (("inbounds", "*"), {"GET": _inbounds.fetch_inbound}),
 )
-_RESOURCES = frozenset(pattern[0] for pattern, _ in _ROUTES)
 
 
 @final
@@ -138,7 +145,15 @@ class Simulator:
         deliver_after: Seconds after dispatch when they are delivered (or fail, or expire).
         seed: Varies the generated ids; the same seed gives the same ids.
         keep_requests: How many of the latest requests `requests()` remembers, so a
-            long-running served simulator does not grow without bound.
+            long-running served simulator does not grow without bound (the same bound
+            applies to callbacks handed out but not yet answered, and to dropped ones).
+        callback_secret: The service plan's callback secret: when set, every callback
+            attempt is signed as XMS signs it (protocol section 7). Never shown.
+        mo_callback_url: The service plan's inbound (MO) callback URL: every inbound
+            message is also POSTed there, as XMS does. None sends no MO callbacks.
+        base_path: The path of the endpoint the clients are configured with, everything
+            before `/v1/` (`/xms` for `https://host/xms`; "" for an endpoint at the root).
+            Requests under any other path are 404, as XMS answers them.
     """
 
     def __init__(
@@ -151,9 +166,15 @@ class Simulator:
         deliver_after: float = 2.0,
         seed: int = 0,
         keep_requests: int = 10_000,
+        callback_secret: str | None = None,
+        mo_callback_url: str | None = None,
+        base_path: str = "/xms",
     ) -> None:
         if dispatch_after < 0 or deliver_after < 0:
             raise ValueError("dispatch_after and deliver_after must not be negative")
+        if base_path and (not base_path.startswith("/") or "?" in base_path):
+            raise ValueError(f"base_path: expected '' or a path such as '/xms' (got {base_path!r})")
+        self.base_path = base_path.rstrip("/")
         self.clock: Callable[[], datetime] = ManualClock() if clock is None else clock
         self._plan = service_plan_id
         self._token = token
@@ -164,7 +185,10 @@ class Simulator:
             now=to_millis(self.clock()),
         )
         self._requests: deque[HttpRequest] = deque(maxlen=keep_requests)
-        self._callbacks: list[HttpRequest] = []
+        if callback_secret is not None:
+            check_secret(callback_secret)
+        self._outbox = Outbox(secret=callback_secret, seed=seed, keep=keep_requests)
+        self._mo_callback_url = mo_callback_url
 
     def __repr__(self) -> str:
         return (
@@ -193,22 +217,20 @@ class Simulator:
         self._queue()
 
     def _queue(self) -> None:
-        self._callbacks.extend(_delivery.advance(self._store))
+        for request in _delivery.advance(self._store):
+            self._outbox.post(request.url, request.body or b"", self._store.now)
 
     def _route(self, request: HttpRequest) -> HttpResponse:
         path, raw_query = split_url(request.url)
-        raw = path.split("/")
-        segments = [unquote(part) for part in raw]
-        starts = [i for i, part in enumerate(raw) if part == "v1" and i + 1 < len(raw)]
-        if not starts:
+        prefix = f"{self.base_path}/v1/"
+        if not path.startswith(prefix):
             raise Reject(404)
-        # Prefer a `v1` followed by plan and resource, in case the base path has a `v1` too.
-        start = next(
-            (i for i in starts if i + 2 < len(raw) and segments[i + 2] in _RESOURCES), starts[0]
-        )
-        if segments[start + 1] != self._plan or not self._authorized(request):
+        plan, *rest = [unquote(part) for part in path[len(prefix) :].split("/")]
+        # The route is matched before the credentials: a path XMS does not have is 404
+        # for everyone, a path it has is 401 without the right plan and token.
+        params, handlers = match_route(_ROUTES, rest)
+        if plan != self._plan or not self._authorized(request):
             raise Reject(401)
-        params, handlers = _match(segments[start + 2 :])
         method = request.method.upper()
         handler = handlers.get(method)
         if handler is None:
@@ -238,10 +260,31 @@ class Simulator:
         self._tick()
 
     def take_callbacks(self) -> list[HttpRequest]:
-        """Return the callbacks queued so far, oldest first, and forget them."""
+        """Return the callbacks due now, oldest first, and forget them.
+
+        Each is one delivery attempt, signed at this moment when the plan has a
+        callback secret. Report how it was answered with `callback_answered` to
+        have failures retried as XMS retries them; unanswered ones are not.
+        """
         self._tick()
-        taken, self._callbacks = self._callbacks, []
-        return taken
+        return self._outbox.take(self._store.now)
+
+    def callback_answered(self, callback: HttpRequest, status: int | None) -> None:
+        """Tell the simulator how a callback from `take_callbacks` was answered.
+
+        Args:
+            callback: The request, as `take_callbacks` returned it.
+            status: The receiver's HTTP status, or None if it did not answer (refused,
+                timed out). 2xx delivers it; 5xx, 429 and None schedule the next try
+                (5 s after the first failure, then 10, 20, ... 81,920 s after it);
+                any other status drops it.
+        """
+        self._tick()
+        self._outbox.answered(callback, status)
+
+    def dropped_callbacks(self) -> list[HttpRequest]:
+        """Return the callback attempts given up (a 4xx other than 429, or no tries left)."""
+        return list(self._outbox.dropped)
 
     def inject_inbound(
         self,
@@ -257,10 +300,11 @@ class Simulator:
     ) -> str:
         """Receive an MO now: `mo_text` for a str body, `mo_binary` for bytes; return its id.
 
-        A text MO also applies the keyword rules of groups' `auto_update`.
+        A text MO also applies the keyword rules of groups' `auto_update`. With a
+        `mo_callback_url`, the MO is also queued as a callback to it, due now.
         """
         self._tick()
-        return _inbounds.inject(
+        inbound_id = _inbounds.inject(
             self._store,
             sender=sender,
             recipient=recipient,
@@ -271,6 +315,10 @@ class Simulator:
             sent_at=sent_at,
             client_reference=client_reference,
         )
+        if self._mo_callback_url is not None:
+            body = dump(self._store.inbounds[inbound_id])
+            self._outbox.post(self._mo_callback_url, body, self._store.now)
+        return inbound_id
 
     def fail_recipient(self, batch_id: str, recipient: str, *, code: int = 11) -> None:
         """Make a recipient's message end `Failed` with `code` once dispatched.
@@ -302,6 +350,11 @@ class Simulator:
             raise ValueError(f"{recipient!r} is already {events[-1].status}")
         batch.outcomes[digits] = outcome
         store.active[batch_id] = None
+
+    @property
+    def service_plan_id(self) -> str:
+        """The plan id requests must address."""
+        return self._plan
 
     @property
     def batch_count(self) -> int:
@@ -343,17 +396,6 @@ class Simulator:
     def requests(self) -> list[HttpRequest]:
         """Return the requests handled so far (the latest `keep_requests`), in order."""
         return list(self._requests)
-
-
-def _match(rest: list[str]) -> tuple[tuple[str, ...], Mapping[str, _Handler]]:
-    """Return the id segments and the handlers of the route `rest` matches (404 if none)."""
-    for pattern, handlers in _ROUTES:
-        if len(pattern) == len(rest) and all(
-            p in {"*", s} for p, s in zip(pattern, rest, strict=True)
-        ):
-            params = tuple(s for p, s in zip(pattern, rest, strict=True) if p == "*")
-            return params, handlers
-    raise Reject(404)
 
 
 def _is_json(request: HttpRequest) -> bool:

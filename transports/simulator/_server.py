@@ -13,6 +13,10 @@ whose body is the handler's own answer). With `when="after"` the handler runs
 first (a batch is created) and the fault then spoils the answer, which lets a
 test prove that a client never re-sends a create that reached the server.
 
+Given `control=simulator`, the server also answers the simulator's control API
+(`_control`) under `control_path` (`/_simulator`), which must lie outside the XMS
+base path: those requests never reach the handler and are never spoiled by a fault.
+
 The server binds loopback addresses only and never logs request headers, so
 the `authorization` token never leaves the process.
 """
@@ -35,11 +39,15 @@ import attrs
 import h11
 
 from transports.simulator._callbacks import CallbackDelivery, post_callback
+from transports.simulator._control import CONTROL_PATH, ControlApi
+from transports.simulator._core import Simulator
 from transports.simulator._faults import JSON, Fault, FaultPlan, Pending, canned
 from transports.simulator._hostile import HOSTILE, Scene, misbehave
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
+Answered = Callable[[HttpRequest, int | None], None]
+"""Told how each callback was answered: its status, or None when nothing was."""
 
 MAX_REQUEST_BODY = 16 * 1024 * 1024
 """Request bodies larger than this are answered with 413."""
@@ -96,6 +104,27 @@ def _raw_head(status: int, headers: Iterable[tuple[str, str]], *, version: str =
 
 def _end_to_end(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether `path` is `prefix` or below it ("" holds everything)."""
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def _control_api(
+    simulator: Simulator,
+    path: str,
+    base_path: str,
+    deliveries: Callable[[], tuple[CallbackDelivery, ...]],
+) -> ControlApi:
+    api = ControlApi(simulator, path=path, deliveries=deliveries)
+    if _under(api.path, base_path) or _under(base_path, api.path):
+        raise ValueError(f"control_path {path!r} must lie outside base_path {base_path!r}")
+    if simulator.base_path != base_path:
+        raise ValueError(
+            f"base_path {base_path!r} differs from the simulator's {simulator.base_path!r}"
+        )
+    return api
 
 
 def _incoming(request: h11.Request, body: bytes) -> _Incoming:
@@ -261,23 +290,32 @@ class _Connection:
         absolute = target.startswith(("http://", "https://"))
         url = target if absolute else f"{server._origin}{target}"  # noqa: SLF001
         path = urlsplit(url).path
-        if server.base_path and not (
-            path == server.base_path or path.startswith(server.base_path + "/")
-        ):
-            server._count_request()  # noqa: SLF001
-            not_found = HttpResponse(status=404, headers=[("content-type", "text/plain")])
-            return self._respond(conn, incoming, not_found)
         request = HttpRequest(
             method=incoming.method,
             url=url,
             headers=incoming.headers,
             body=incoming.body,
         )
+        control = server.control
+        if control is not None and _under(path, control.path):
+            server._count_request()  # noqa: SLF001
+            return self._respond(conn, incoming, server._call(request, control.handle))  # noqa: SLF001
+        if not _under(path, server.base_path):
+            server._count_request()  # noqa: SLF001
+            not_found = HttpResponse(status=404, headers=[("content-type", "text/plain")])
+            return self._respond(conn, incoming, not_found)
         plan = server._take_fault(incoming.target)  # noqa: SLF001
         server._count_request()  # noqa: SLF001
         _log.debug("%s %s (fault: %s)", incoming.method, path, plan and plan.fault.name)
         if plan is None:
             return self._respond(conn, incoming, server._call(request))  # noqa: SLF001
+        return self._faulted(conn, incoming, request, plan)
+
+    def _faulted(
+        self, conn: h11.Connection, incoming: _Incoming, request: HttpRequest, plan: FaultPlan
+    ) -> bool:
+        """Answer one request the way `plan` spoils it; False if the connection must close."""
+        server = self._server
         response: HttpResponse | None = None
         if plan.when == "after" or plan.fault is Fault.HTTP10_NO_LENGTH:
             response = server._call(request)  # noqa: SLF001
@@ -382,6 +420,7 @@ class SimulatorServer:
         host: The bound address.
         port: The bound port.
         base_path: Requests outside this path get 404 without reaching the handler.
+        control: The control API, when the server was given a simulator to control.
     """
 
     def __init__(
@@ -396,8 +435,15 @@ class SimulatorServer:
         max_request_body: int = MAX_REQUEST_BODY,
         callbacks: Callable[[], list[HttpRequest]] | None = None,
         callback_interval: float = 0.05,
+        callback_answered: Answered | None = None,
+        control: Simulator | None = None,
+        control_path: str = CONTROL_PATH,
     ) -> None:
         host = _check_loopback(host)
+        base_path = base_path.rstrip("/")
+        self.control: ControlApi | None = None
+        if control is not None:
+            self.control = _control_api(control, control_path, base_path, self._deliveries)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -415,7 +461,7 @@ class SimulatorServer:
         self._max_body = max_request_body
         self.host = host
         self.port: int = listener.getsockname()[1]
-        self.base_path = base_path.rstrip("/")
+        self.base_path = base_path
         scheme = "https" if ssl_context is not None else "http"
         authority = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
         self._origin = f"{scheme}://{authority}"
@@ -432,6 +478,7 @@ class SimulatorServer:
         self._max_open = 0
         self._served = 0
         self._callbacks = callbacks
+        self._callback_answered = callback_answered
         self._callback_interval = callback_interval
         self._callback_lock = threading.Lock()
         self.callback_deliveries: list[CallbackDelivery] = []
@@ -446,6 +493,9 @@ class SimulatorServer:
             )
             self._callback_thread.start()
 
+    def _deliveries(self) -> tuple[CallbackDelivery, ...]:
+        return tuple(self.callback_deliveries)  # a copy, safe without the callback lock
+
     def deliver_callbacks(self) -> list[CallbackDelivery]:
         """Send every callback due now, at once; return what happened to each."""
         if self._callbacks is None:
@@ -455,6 +505,11 @@ class SimulatorServer:
                 due = self._callbacks()
             delivered = [post_callback(request) for request in due]
             self.callback_deliveries.extend(delivered)
+            if self._callback_answered is not None:
+                with self._handler_lock:
+                    for request, outcome in zip(due, delivered, strict=True):
+                        if outcome.attempted:
+                            self._callback_answered(request, outcome.status)
         return delivered
 
     def _callback_loop(self) -> None:
@@ -575,10 +630,10 @@ class SimulatorServer:
                     return pending.plan
         return None
 
-    def _call(self, request: HttpRequest) -> HttpResponse:
+    def _call(self, request: HttpRequest, handler: Handler | None = None) -> HttpResponse:
         with self._handler_lock:
             try:
-                return self._handler(request)
+                return (self._handler if handler is None else handler)(request)
             except Exception:  # noqa: BLE001 - a handler bug becomes a 500, as on a real server
                 # The request (and so its token) stays out of the log.
                 _log.exception("the handler failed on %s", request.method)
@@ -596,6 +651,9 @@ def start(
     idle_timeout: float = IDLE_TIMEOUT,
     max_request_body: int = MAX_REQUEST_BODY,
     callbacks: Callable[[], list[HttpRequest]] | None = None,
+    callback_answered: Answered | None = None,
+    control: Simulator | None = None,
+    control_path: str = CONTROL_PATH,
 ) -> SimulatorServer:
     """Start serving `handler` in background threads; call `stop()` when done.
 
@@ -609,6 +667,12 @@ def start(
         max_request_body: Larger request bodies are answered with 413.
         callbacks: Where due callbacks come from (e.g. `Simulator.take_callbacks`);
             when given, a thread posts them to their loopback URLs as they fall due.
+        callback_answered: Told how each posted callback was answered (e.g.
+            `Simulator.callback_answered`, which retries 5xx, 429 and no answer).
+        control: A simulator to control over HTTP (the `handler` is normally its
+            `handle`): inject inbounds, move its manual clock, fail or expire
+            recipients, read its request log and the callbacks posted.
+        control_path: Where the control API is served; it must lie outside `base_path`.
 
     Returns:
         The running server.
@@ -622,6 +686,9 @@ def start(
         idle_timeout=idle_timeout,
         max_request_body=max_request_body,
         callbacks=callbacks,
+        callback_answered=callback_answered,
+        control=control,
+        control_path=control_path,
     )
 
 
@@ -636,6 +703,9 @@ def serve(
     idle_timeout: float = IDLE_TIMEOUT,
     max_request_body: int = MAX_REQUEST_BODY,
     callbacks: Callable[[], list[HttpRequest]] | None = None,
+    callback_answered: Answered | None = None,
+    control: Simulator | None = None,
+    control_path: str = CONTROL_PATH,
 ) -> Iterator[SimulatorServer]:
     """Serve `handler` for the duration of a `with` block; see `start` for the arguments.
 
@@ -651,6 +721,9 @@ def serve(
         idle_timeout=idle_timeout,
         max_request_body=max_request_body,
         callbacks=callbacks,
+        callback_answered=callback_answered,
+        control=control,
+        control_path=control_path,
     )
     try:
         yield server

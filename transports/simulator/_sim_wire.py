@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import NoReturn, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 from xms_core import HttpResponse
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 UTC = timezone.utc
 JSON_TYPE = "application/json"
@@ -376,6 +377,30 @@ class Query:
         """Return the `start_date` (inclusive, default now - 24 h) and `end_date` (exclusive)."""
         start = self.time("start_date")
         return (now - timedelta(hours=24) if start is None else start), self.time("end_date")
+
+
+def match_route(
+    routes: Iterable[tuple[tuple[str, ...], V]],
+    rest: Sequence[str],
+    *,
+    missing: Reject | None = None,
+) -> tuple[tuple[str, ...], V]:
+    """Find the first route whose pattern matches the path segments `rest`.
+
+    A pattern is a tuple of segments, `*` standing for any one segment (an id).
+
+    Returns:
+        The segments that matched a `*`, in order, and the route's value.
+
+    Raises:
+        Reject: `missing`, or a 404 with no body, when no pattern matches.
+    """
+    for pattern, value in routes:
+        if len(pattern) == len(rest) and all(
+            p in {"*", s} for p, s in zip(pattern, rest, strict=True)
+        ):
+            return tuple(s for p, s in zip(pattern, rest, strict=True) if p == "*"), value
+    raise Reject(404) if missing is None else missing
 
 
 def split_url(url: str) -> tuple[str, str]:
