@@ -217,11 +217,16 @@ async def open_subject(
     retry: RetryPolicy = FAST_RETRY,
     max_connections: int = 10,
     endpoint: str | None = None,
+    options: dict[str, Any] | None = None,
+    ssl_context: Any = None,
 ) -> AsyncIterator[Subject]:
     """Start what `kind` needs and yield a `Subject` talking to `simulator`.
 
-    `endpoint` replaces the served simulator's URL (to point at a dead port).
+    `endpoint` replaces the served simulator's URL (to point at a dead port);
+    `options` are passed to the transport (a proxy, a CA bundle); `ssl_context`
+    serves the simulator over https.
     """
+    extra = dict(options or {})
     if kind == "memory":
         transport = MemoryTransport(simulator.handle)
         async with AsyncClient(
@@ -229,17 +234,17 @@ async def open_subject(
         ) as client:
             yield Subject(kind, None, partial(getattr, client))
         return
-    with serve(simulator.handle) as server:
+    with serve(simulator.handle, ssl_context=ssl_context) as server:
         url = endpoint if endpoint is not None else server.url
         if kind in {"requests", "h11"}:
             if kind == "requests":
                 from transports.requests import RequestsTransport
 
-                sync_transport: Any = RequestsTransport()
+                sync_transport: Any = RequestsTransport(**extra)
             else:
                 from transports.h11 import H11Transport
 
-                sync_transport = H11Transport(max_connections=max_connections)
+                sync_transport = H11Transport(max_connections=max_connections, **extra)
             client = Client(PLAN, TOKEN, url, timeout, transport=sync_transport, retry=retry)
             try:
                 yield Subject(kind, server, _threaded(client))
@@ -248,7 +253,7 @@ async def open_subject(
         elif kind == "trio":
             from transports.trio import TrioTransport
 
-            transport = TrioTransport(max_connections=max_connections)
+            transport = TrioTransport(max_connections=max_connections, **extra)
             async with AsyncClient(
                 PLAN, TOKEN, url, timeout, transport=transport, retry=retry
             ) as client:
@@ -264,7 +269,7 @@ async def open_subject(
                         TOKEN,
                         url,
                         timeout,
-                        transport=AsyncioTransport(max_connections=max_connections),
+                        transport=AsyncioTransport(max_connections=max_connections, **extra),
                         retry=retry,
                     )
 
@@ -281,7 +286,7 @@ async def open_subject(
             from transports.trio_asyncio import AsyncioClient
 
             async with trio_asyncio.open_loop():
-                transport = TrioTransport(max_connections=max_connections)
+                transport = TrioTransport(max_connections=max_connections, **extra)
                 async with AsyncClient(
                     PLAN, TOKEN, url, timeout, transport=transport, retry=retry
                 ) as trio_client:

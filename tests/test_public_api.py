@@ -248,6 +248,8 @@ def test_exception_tree() -> None:
     assert issubclass(e.TlsException, e.ConnectException)
     assert issubclass(e.TimeoutException, e.TransportException)
     assert issubclass(e.ConnectionLostException, e.TransportException)
+    assert issubclass(e.TooManyRequestsException, e.UnexpectedResponseException)
+    assert e.TooManyRequestsException("slow down", "", 2.0).retry_after == 2.0
     for name in ("ErrorResponseException", "NotFoundException", "UnexpectedResponseException"):
         assert not issubclass(getattr(e, name), e.TransportException)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 import pytest
 
@@ -57,7 +58,13 @@ async def test_no_token_in_logs_or_errors_across_every_operation(
                 except ApiException as exc:
                     caught.append(exc)
             if xms.server is not None:
-                for fault in (Fault.CLOSE_MID_BODY, Fault.SERVICE_UNAVAILABLE, Fault.DELAY):
+                for fault in (
+                    Fault.CLOSE_MID_BODY,
+                    Fault.SERVICE_UNAVAILABLE,
+                    Fault.DELAY,
+                    Fault.ECHO_AUTHORIZATION,
+                    Fault.ECHO_AUTHORIZATION_500,
+                ):
                     xms.server.inject(FaultPlan(fault=fault, count=2, delay=1.0))
                     try:
                         await xms.fetch_batch(batch.batch_id)
@@ -78,12 +85,27 @@ async def test_no_token_in_logs_or_errors_across_every_operation(
         assert not leaks(repr(record.args))
         assert not leaks(str(record.exc_info))
     assert len(caught) >= 3
+    if kind != "memory":  # the echoing server answered, and what it said was scrubbed
+        echoed = [e for e in caught if "Bearer <redacted>" in str(e)]
+        assert len(echoed) == 2, [str(e) for e in caught]
     for error in caught:
         chain: BaseException | None = error
         while chain is not None:
             for text in (str(chain), repr(chain), repr(chain.args), repr(vars(chain))):
                 assert not leaks(text), (type(chain), text)
             chain = chain.__cause__ or chain.__context__
+        formatted = "".join(traceback.format_exception(error))
+        assert not leaks(formatted)
+
+
+def test_the_token_sits_in_a_value_whose_repr_is_masked() -> None:
+    settings = Settings(service_plan_id="p", token=TOKEN)
+    request = settings.request("GET", "batches")
+    frame_locals = {"token": settings.token, "headers": request.headers}
+    assert not leaks(repr(frame_locals))
+    assert not leaks(repr(request.headers))
+    assert settings.token == TOKEN
+    assert request.header("authorization") == f"Bearer {TOKEN}"
 
 
 def test_reprs_of_settings_requests_and_transports_hide_the_token() -> None:

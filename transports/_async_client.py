@@ -96,7 +96,8 @@ class AsyncClient:
         token: The API token; it never appears in a repr, log line or exception.
         endpoint: The base URL, everything before `/v1/` (`DEFAULT_ENDPOINT`, or a
             regional one such as `xms_core.EU_ENDPOINT`).
-        timeout: Connect and read timeout, in seconds.
+        timeout: Connect and read timeout, in seconds; a whole attempt is bounded by
+            the transport's deadline, by default twice this (see the README).
         transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`;
             by default the one for the event loop the client is first used on.
         retry: The retry policy; `RetryPolicy.off()` disables retries.

@@ -93,7 +93,8 @@ class Client:
         token: The API token; it never appears in a repr, log line or exception.
         endpoint: The base URL, everything before `/v1/` (`DEFAULT_ENDPOINT`, or a
             regional one such as `xms_core.EU_ENDPOINT`).
-        timeout: Connect and read timeout, in seconds.
+        timeout: Connect and read timeout, in seconds; a whole attempt is bounded by
+            the transport's deadline, by default twice this (see the README).
         transport: Any `SyncTransport`; a `RequestsTransport` by default.
         retry: The retry policy; `RetryPolicy.off()` disables retries.
         user_agent: Overrides the `User-Agent` header.

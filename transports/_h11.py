@@ -24,12 +24,14 @@ from __future__ import annotations
 import base64
 import re
 import ssl
+import urllib.request
 from typing import Final, Literal, final
 from urllib.parse import unquote
 
 import attrs
 import h11
 
+from transports._contract import MAX_INTERIM_RESPONSES
 from transports._h11_heads import Heads
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import ConnectException, ConnectionLostException
@@ -46,6 +48,7 @@ RECEIVE_SIZE: Final = 64 * 1024
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _URL: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^#]*)")
 _ROUTE_CACHE_SIZE: Final = 256
+_PROXY_AUTH_REQUIRED: Final = 407
 
 
 def ssl_context(verify: bool | str | ssl.SSLContext) -> ssl.SSLContext:
@@ -177,15 +180,43 @@ class Route:
     proxy_authorization: str | None = attrs.field(repr=False)
 
 
+def environment_proxies() -> dict[str, str]:
+    """`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY` (either case), as urllib reads them."""
+    return urllib.request.getproxies_environment()
+
+
 @final
 class Router:
-    """Maps absolute URLs to routes and request targets, caching per origin."""
+    """Maps absolute URLs to routes and request targets, caching per origin.
 
-    __slots__ = ("_cache", "_proxy")
+    Args:
+        proxy: The proxy for every request, or None.
+        environment: When `proxy` is None, proxy URLs by scheme (`http`,
+            `https`, `all`) and the `no` list, as `environment_proxies` returns
+            them; hosts that `NO_PROXY` names are reached directly.
+    """
 
-    def __init__(self, proxy: Proxy | None) -> None:
+    __slots__ = ("_cache", "_environment", "_proxy")
+
+    def __init__(self, proxy: Proxy | None, environment: dict[str, str] | None = None) -> None:
         self._proxy = proxy
+        self._environment = environment or {}
         self._cache: dict[str, Route] = {}
+
+    def _proxy_for(self, scheme: str, host: str, port: int) -> Proxy | None:
+        if self._proxy is not None or not self._environment:
+            return self._proxy
+        environment = self._environment
+        url = environment.get(scheme) or environment.get("all")
+        bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+        if not url or bypass(f"{host}:{port}", environment):
+            return None
+        if "://" not in url:
+            url = "http://" + url
+        try:
+            return Proxy.from_url(url)
+        except ValueError as exc:
+            raise ConnectException(f"unusable {scheme} proxy in the environment: {exc}") from None
 
     def route(self, url: str) -> tuple[Route, str]:
         """Return the route for `url` and the target for its request line.
@@ -219,7 +250,7 @@ class Router:
         host, port = _split_authority(authority, default_port, what="URL")
         host_header = _authority(host, port, default_port)
         tls = scheme == "https"
-        proxy = self._proxy
+        proxy = self._proxy_for(scheme, host, port)
         if proxy is None:
             return Route(
                 key=(scheme, host, port),
@@ -263,7 +294,8 @@ class Options:
         max_connections: Open connections allowed across the transport.
         max_keepalive_per_host: Idle connections kept per pool key (None: no own limit).
         connect_timeout: Seconds to connect (and handshake); None: the per-call timeout.
-        deadline: Seconds for a whole request, waiting for the pool included; None: none.
+        deadline: Seconds for a whole attempt, waiting for the pool included; None:
+            twice the call's timeout.
         max_response_bytes: The largest response body accepted.
         max_header_bytes: The largest response head accepted.
         router: Maps URLs to routes (and knows the proxy).
@@ -294,6 +326,7 @@ class Options:
         proxy: str | None,
         max_response_bytes: int,
         max_header_bytes: int,
+        trust_env: bool = True,
     ) -> None:
         if max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {max_connections}")
@@ -313,7 +346,7 @@ class Options:
         self.max_response_bytes = max_response_bytes
         self.max_header_bytes = max_header_bytes
         self.proxy = None if proxy is None else Proxy.from_url(proxy)
-        self.router = Router(self.proxy)
+        self.router = Router(self.proxy, environment_proxies() if trust_env else None)
         self._verify = verify
         self._heads = Heads()
         # A bad CA path should fail here, not on the first request; the default context
@@ -358,6 +391,7 @@ class Exchange:
     __slots__ = (
         "_h11",
         "_heads",
+        "_interim",
         "_max_body",
         "_max_head",
         "_parts",
@@ -377,6 +411,7 @@ class Exchange:
         self._parts: list[bytes] = []
         self._size = 0
         self._received = 0
+        self._interim = 0
 
     def request_bytes(self, request: HttpRequest, route: Route, target: str) -> bytes:
         """Everything to write for `request`: head, body, and the chunked trailer if any.
@@ -389,7 +424,7 @@ class Exchange:
         if conn.our_state is h11.DONE:
             conn.start_next_cycle()
         self._response = None
-        self._size = self._received = 0
+        self._size = self._received = self._interim = 0
         body = request.body
         try:
             head = conn.send(self._heads.request(request, route, target))
@@ -431,9 +466,15 @@ class Exchange:
                 return self._finish()
             elif event is h11.NEED_DATA:
                 return None
-            elif not isinstance(event, h11.InformationalResponse):  # pragma: no cover
-                # 1xx answers are skipped. Anything else (ConnectionClosed, PAUSED) cannot
-                # come before EndOfMessage: h11 raises instead. Defensive only.
+            elif isinstance(event, h11.InformationalResponse):  # skipped, a bounded number
+                self._interim += 1
+                if self._interim > MAX_INTERIM_RESPONSES:
+                    raise ConnectionLostException(
+                        f"more than {MAX_INTERIM_RESPONSES} interim (1xx) answers"
+                    )
+            else:  # pragma: no cover
+                # Anything else (ConnectionClosed, PAUSED) cannot come before
+                # EndOfMessage: h11 raises instead. Defensive only.
                 raise ConnectionLostException("the server closed the connection mid-answer")
 
     @property
@@ -526,7 +567,11 @@ class Tunnel:
         conn.receive_data(data)
         try:
             event = conn.next_event()
+            interim = 0
             while type(event) is h11.InformationalResponse:
+                interim += 1
+                if interim > MAX_INTERIM_RESPONSES:
+                    raise ConnectException("the proxy sent too many interim answers to CONNECT")
                 event = conn.next_event()
         except h11.RemoteProtocolError as exc:
             raise ConnectException(f"the proxy broke the CONNECT exchange: {exc}") from exc
@@ -537,4 +582,12 @@ class Tunnel:
                 raise ConnectException("the proxy sent data before the tunnel was used")
             return True
         status = event.status_code if isinstance(event, h11.Response) else "no answer"
+        if status == _PROXY_AUTH_REQUIRED:
+            error = ConnectException(
+                f"the proxy refused to CONNECT to {self._route.tunnel}:"
+                " 407 Proxy Authentication Required (give credentials in the proxy URL"
+                " as http://user:password@host:port)"
+            )
+            error.permanent = True
+            raise error
         raise ConnectException(f"the proxy refused to CONNECT to {self._route.tunnel}: {status}")

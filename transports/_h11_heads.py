@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final, final
 
 import h11
 
+from transports._contract import CheckedHeads
 from xms_core import HttpRequest
 
 if TYPE_CHECKING:
@@ -95,19 +96,24 @@ class Heads:
         size: How many entries each cache keeps before starting over.
     """
 
-    __slots__ = ("_events", "_known", "_size")
+    __slots__ = ("_contract", "_events", "_known", "_size")
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
         self._events: dict[tuple[object, ...], h11.Request] = {}
         self._known: dict[Pairs, tuple[ByteHeaders, bool, bool] | None] = {}
+        # h11 would refuse the same heads, but with the value in its message: the
+        # contract's check names the header instead, as every transport does.
+        self._contract = CheckedHeads(size)
 
     def request(self, request: HttpRequest, route: Route, target: str) -> h11.Request:
         """The h11 event for `request`.
 
         Raises:
+            ConnectException: The request breaks the transport contract's header rules.
             h11.LocalProtocolError, ValueError, TypeError: h11 refuses the request.
         """
+        self._contract.check(request)
         if route.prefix and route.proxy_authorization is not None:  # credentials: not kept
             return self._build(request, route, target)
         body = request.body

@@ -26,8 +26,11 @@ The rules:
 * If writing the request to a *reused* connection fails before a single byte
   left, the request is provably unsent and is retried once on a fresh
   connection. Any other failure is raised.
-* `deadline` bounds the whole request by shrinking each step's timeout to what
-  is left, so no extra timer or task is needed.
+* The attempt's deadline (`deadline`, by default twice the call's timeout)
+  bounds the whole request by shrinking each step's timeout to what is left,
+  so no extra timer or task is needed, and a server that drips bytes or
+  interim answers cannot hold a call past it.
+* A certificate that fails verification is a `permanent` `TlsException`.
 """
 
 from __future__ import annotations
@@ -40,9 +43,15 @@ from collections import deque
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar, final
 
+from transports._contract import attempt_deadline, certificate_failure
 from transports._h11 import Exchange, Key, Options, Route, Tunnel
 from xms_core import HttpRequest, HttpResponse
-from xms_core.exceptions import ConnectException, ConnectionLostException, TimeoutException
+from xms_core.exceptions import (
+    ConnectException,
+    ConnectionLostException,
+    TimeoutException,
+    TlsException,
+)
 
 ResultT = TypeVar("ResultT")
 
@@ -486,8 +495,7 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
         if not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         route, target = self._options.router.route(request.url)
-        deadline = self._options.deadline
-        budget = None if deadline is None else Budget(deadline, self._backend.now)
+        budget = Budget(attempt_deadline(timeout, self._options.deadline), self._backend.now)
         fresh = False
         pool = self.pool
         while True:
@@ -559,6 +567,10 @@ class AsyncEngine(Generic[AsyncStreamT, WaiterT]):
                     route.tls_hostname,
                     step_timeout(timeout, budget),
                 )
+        except TlsException as exc:
+            stream.close()
+            exc.permanent = certificate_failure(exc)
+            raise
         except BaseException:
             stream.close()
             raise
@@ -605,8 +617,7 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
         if not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         route, target = self._options.router.route(request.url)
-        deadline = self._options.deadline
-        budget = None if deadline is None else Budget(deadline, self._backend.now)
+        budget = Budget(attempt_deadline(timeout, self._options.deadline), self._backend.now)
         fresh = False
         pool = self.pool
         while True:
@@ -676,6 +687,10 @@ class SyncEngine(Generic[SyncStreamT, WaiterT]):
                     route.tls_hostname,
                     step_timeout(timeout, budget),
                 )
+        except TlsException as exc:
+            stream.close()
+            exc.permanent = certificate_failure(exc)
+            raise
         except BaseException:
             stream.close()
             raise

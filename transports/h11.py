@@ -269,12 +269,17 @@ class H11Transport:
             `max_connections`).
         connect_timeout: Seconds to connect and handshake; None uses the
             per-call `timeout`.
-        deadline: Seconds for a whole request; None for no overall limit.
+        deadline: Seconds for one whole attempt (waiting for the pool, connect,
+            write, head and body); None: twice the call's `timeout`.
         verify: True verifies against certifi's CAs (the system's without
             certifi); a str is a CA bundle path; an `ssl.SSLContext` is used as
             is; False disables verification (never in production).
-        proxy: `http://host:port` of an HTTP proxy: absolute-form requests for
-            http, a CONNECT tunnel for https.
+        proxy: `http://[user:password@]host:port` of an HTTP proxy: absolute-form
+            requests for http, a CONNECT tunnel for https; the credentials go to
+            the proxy only (`proxy-authorization`), never to XMS.
+        trust_env: When `proxy` is None, use `HTTP_PROXY`/`HTTPS_PROXY`/
+            `ALL_PROXY` and `NO_PROXY` (either case), read once here, as
+            `RequestsTransport` does.
         max_response_bytes: The largest response body accepted.
         max_header_bytes: The largest response head accepted.
     """
@@ -288,6 +293,7 @@ class H11Transport:
         deadline: float | None = None,
         verify: bool | str | ssl.SSLContext = True,
         proxy: str | None = None,
+        trust_env: bool = True,
         max_response_bytes: int = 64 * 1024 * 1024,
         max_header_bytes: int = 64 * 1024,
     ) -> None:
@@ -300,6 +306,7 @@ class H11Transport:
             proxy=proxy,
             max_response_bytes=max_response_bytes,
             max_header_bytes=max_header_bytes,
+            trust_env=trust_env,
         )
         self._engine = SyncEngine(_SocketBackend(), self._options, threading.Lock())
 

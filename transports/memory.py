@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import final
 
+from transports._contract import check_request
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -17,6 +18,12 @@ class MemoryTransport:
 
     Point it at `Simulator.handle` for an offline XMS, or at any function of
     your own to script answers. Every request seen is kept in `requests`.
+
+    It keeps the transport contract of `transports.base`: the handler gets the
+    request exactly as given (nothing is added: with no wire there is no
+    `host` or `content-length` to write), and a method, header name or value
+    that HTTP cannot carry is refused with `ConnectException` before the
+    handler sees it, as a network transport refuses it before sending.
 
     Args:
         handler: A function from request to response.
@@ -41,11 +48,13 @@ class MemoryTransport:
 
     def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
         """Record `request` and return what the handler answers."""
+        check_request(request)
         self.requests.append(request)
         return self._handler(request)
 
     async def handle_async_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
         """Record `request` and return what the handler answers."""
+        check_request(request)
         self.requests.append(request)
         return self._handler(request)
 

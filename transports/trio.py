@@ -412,12 +412,15 @@ class TrioTransport:
     reports its failed attempts as one `OSError`, mapped like any other):
 
     * `ConnectException`: provably not sent (refused, DNS, proxy refused,
-      transport closed); `TlsException` for a failed handshake or certificate.
+      transport closed); `TlsException` for a failed handshake or certificate
+      (`permanent` when the certificate failed verification; a proxy's 407 on
+      CONNECT is a `permanent` `ConnectException`).
     * `TimeoutException`: connecting, a read or a write took longer than
       `timeout`, the pool had no free connection within it, or the whole
-      request exceeded `deadline`.
+      attempt exceeded `deadline` (by default twice `timeout`).
     * `ConnectionLostException`: the connection broke, or the answer was
-      malformed, truncated or over `max_response_bytes` / `max_header_bytes`,
+      malformed, truncated, over `max_response_bytes` / `max_header_bytes`
+      or preceded by more than `MAX_INTERIM_RESPONSES` interim answers,
       after the request may have been sent.
 
     A request cancelled mid-flight closes its connection; it is never reused.
@@ -431,12 +434,17 @@ class TrioTransport:
             `max_connections`).
         connect_timeout: Seconds to connect and handshake; None uses the
             per-call `timeout`.
-        deadline: Seconds for a whole request; None for no overall limit.
+        deadline: Seconds for one whole attempt (waiting for the pool, connect,
+            write, head and body); None: twice the call's `timeout`.
         verify: True verifies against certifi's CAs (the system's without
             certifi); a str is a CA bundle path; an `ssl.SSLContext` is used as
             is; False disables verification (never in production).
-        proxy: `http://host:port` of an HTTP proxy: absolute-form requests for
-            http, a CONNECT tunnel for https.
+        proxy: `http://[user:password@]host:port` of an HTTP proxy: absolute-form
+            requests for http, a CONNECT tunnel for https; the credentials go to
+            the proxy only (`proxy-authorization`), never to XMS.
+        trust_env: When `proxy` is None, use `HTTP_PROXY`/`HTTPS_PROXY`/
+            `ALL_PROXY` and `NO_PROXY` (either case), read once here, as
+            `RequestsTransport` does.
         max_response_bytes: The largest response body accepted.
         max_header_bytes: The largest response head accepted.
     """
@@ -450,6 +458,7 @@ class TrioTransport:
         deadline: float | None = None,
         verify: bool | str | ssl.SSLContext = True,
         proxy: str | None = None,
+        trust_env: bool = True,
         max_response_bytes: int = 64 * 1024 * 1024,
         max_header_bytes: int = 64 * 1024,
     ) -> None:
@@ -462,6 +471,7 @@ class TrioTransport:
             proxy=proxy,
             max_response_bytes=max_response_bytes,
             max_header_bytes=max_header_bytes,
+            trust_env=trust_env,
         )
         self._engine = AsyncEngine(_TrioBackend(), self._options)
 

@@ -50,6 +50,7 @@ from xms_core._errors import (
     NotFoundException,
     TimeoutException,
     TlsException,
+    TooManyRequestsException,
     TransportException,
     UnauthorizedException,
     UnexpectedResponseException,
@@ -66,7 +67,7 @@ from xms_core._groups import (
     UpdateGroup,
     UpdateGroupTags,
 )
-from xms_core._http import HttpRequest, HttpResponse
+from xms_core._http import HttpRequest, HttpResponse, Secret
 from xms_core._inbounds import FetchInbound, FetchInbounds
 from xms_core._json import to_json
 from xms_core._paging import Page, has_next_page
@@ -137,6 +138,7 @@ __all__ = [
     "ReplaceGroupTags",
     "Retry",
     "RetryPolicy",
+    "Secret",
     "SeenNonces",
     "SendAgain",
     "SendDeliveryFeedback",
@@ -144,6 +146,7 @@ __all__ = [
     "TimeoutException",
     "TlsException",
     "TokenBucket",
+    "TooManyRequestsException",
     "TransportException",
     "UnauthorizedException",
     "UnexpectedResponseException",

@@ -7,6 +7,9 @@ HTTP status becomes an exception (protocol 1.7):
 * any 2xx is success;
 * 400 and 403 carry an XMS error object: `ErrorResponseException`;
 * 401: `UnauthorizedException`; 404: `NotFoundException` with the URL;
+* 429: `TooManyRequestsException` (a refusal, protocol 6) with `retry_after`;
+* 407 (a proxy on the way wants credentials): `UnexpectedResponseException`
+  whose message says so;
 * anything else: `UnexpectedResponseException` with the body.
 """
 
@@ -19,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from xms_core._errors import (
     ErrorResponseException,
     NotFoundException,
+    TooManyRequestsException,
     UnauthorizedException,
     UnexpectedResponseException,
 )
@@ -34,6 +38,8 @@ _BAD_REQUEST = 400
 _UNAUTHORIZED = 401
 _FORBIDDEN = 403
 _NOT_FOUND = 404
+_PROXY_AUTHENTICATION_REQUIRED = 407
+_TOO_MANY_REQUESTS = 429
 
 
 class Command(Protocol[ResultT_co]):
@@ -73,9 +79,33 @@ def classify(request: HttpRequest, response: HttpResponse) -> None:
         raise UnauthorizedException(_service_plan_of(request.url))
     if status == _NOT_FOUND:
         raise NotFoundException(request.url)
+    if status == _TOO_MANY_REQUESTS:
+        raise TooManyRequestsException(
+            "XMS refused the request: 429 Too Many Requests",
+            body_text(response.body),
+            retry_after_seconds(response),
+        )
+    if status == _PROXY_AUTHENTICATION_REQUIRED:
+        raise UnexpectedResponseException(
+            "407 Proxy Authentication Required: the HTTP proxy wants credentials"
+            " (give them in the proxy URL as http://user:password@host:port)",
+            body_text(response.body),
+            status,
+        )
     raise UnexpectedResponseException(
         f"unexpected HTTP status {status}", body_text(response.body), status
     )
+
+
+def retry_after_seconds(response: HttpResponse) -> float | None:
+    """The `Retry-After` of `response` when it is a whole number of seconds, else None."""
+    value = response.header("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():  # not "²": float() would refuse it
+        return float(value)
+    return None
 
 
 def error_fields(body: bytes) -> tuple[str | None, str]:

@@ -7,6 +7,7 @@
      +-- UnauthorizedException            401: service_plan_id; never the token
      +-- NotFoundException                404: url
      +-- UnexpectedResponseException      any other status, or an answer we cannot read: http_body
+     |    +-- TooManyRequestsException    429 still there after the retries: retry_after
      +-- TransportException               no complete answer; raised by transports; cause chained
           +-- ConnectException            provably not sent: refused, DNS, stale pooled connection
           |    +-- TlsException           handshake or certificate verification failed
@@ -18,7 +19,8 @@
                                          XMS, so not an ApiException
 
 Programmer mistakes (a bad argument) are `TypeError`/`ValueError` raised at
-construction, before any byte is sent. No exception ever holds the API token.
+construction, before any byte is sent. No exception ever holds the API token:
+text that comes from a server passes through `scrub` before it is kept.
 Every `ApiException` has an `attempts` attribute: how many times the request
 was tried before this exception was raised (1 unless the client retried).
 """
@@ -129,8 +131,33 @@ class UnexpectedResponseException(ApiException):
         return f"{self.message}; body: {body!r}"
 
 
+class TooManyRequestsException(UnexpectedResponseException):
+    """XMS kept refusing the request with 429 Too Many Requests (protocol 6).
+
+    A 429 is a refusal: XMS did not act on the request, so the client retries
+    it (POST included) and raises this only once the attempts are used up.
+
+    Attributes:
+        retry_after: The seconds the last answer's `Retry-After` asked for (an
+            HTTP date already turned into seconds), or None when it gave none
+            that could be read.
+    """
+
+    def __init__(self, message: str, http_body: str, retry_after: float | None) -> None:
+        super().__init__(message, http_body, 429)
+        self.retry_after = retry_after
+
+
 class TransportException(ApiException):
-    """No complete answer arrived; raised by transports with the cause chained."""
+    """No complete answer arrived; raised by transports with the cause chained.
+
+    Attributes:
+        permanent: True when trying again cannot help (a certificate that fails
+            verification, a proxy asking for credentials with 407): the retry
+            policy gives up at once.
+    """
+
+    permanent: bool = False
 
 
 class ConnectException(TransportException):
@@ -197,3 +224,40 @@ class CallbackVerificationException(Exception):
 
     def __str__(self) -> str:
         return f"callback refused ({self.reason.value}): {self.message}"
+
+
+MASK = "<redacted>"
+"""What replaces the token wherever server text is kept."""
+
+_SCRUBBED_FIELDS = ("message", "http_body", "text", "error_code", "url")
+
+
+def scrub(error: BaseException, secret: str) -> None:
+    """Replace every occurrence of `secret` in `error`, its fields and its causes.
+
+    Servers echo requests back (a 403 quoting the `Authorization` header), and
+    an exception is printed, logged and shipped to error trackers: whatever a
+    server said is cleaned here before anyone sees it.
+    """
+    if not secret:
+        return
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if any(secret in str(arg) for arg in current.args):
+            current.args = tuple(
+                arg.replace(secret, MASK) if isinstance(arg, str) else _masked_text(arg, secret)
+                for arg in current.args
+            )
+        for name in _SCRUBBED_FIELDS:
+            value = current.__dict__.get(name)
+            if isinstance(value, str) and secret in value:
+                setattr(current, name, value.replace(secret, MASK))
+        current = current.__cause__ or current.__context__
+
+
+def _masked_text(arg: object, secret: str) -> object:
+    """A non-string argument whose text holds the secret becomes that text, masked."""
+    text = str(arg)
+    return text.replace(secret, MASK) if secret in text else arg

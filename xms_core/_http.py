@@ -12,6 +12,22 @@ from typing import final
 
 import attrs
 
+
+@final
+class Secret(str):
+    """A `str` whose repr is masked: the token and the `authorization` value live in one.
+
+    It is an ordinary string to everything that reads it (transports, `==`,
+    encoding); only `repr()`, which error trackers and debuggers show for
+    frame locals and containers, prints `'<redacted>'`.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
 Headers = tuple[tuple[str, str], ...]
 """Header pairs, names lower-cased, in the order they are sent."""
 

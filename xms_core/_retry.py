@@ -3,16 +3,23 @@
 Rules (an SMS must never be sent twice):
 
 * Any request is retried after a `ConnectException` (refused, DNS, TLS
-  handshake, a pooled connection found closed before a byte was written):
-  the request provably never reached the server.
+  handshake, a pooled connection found closed before a byte was written, a
+  proxy that could not be reached or refused the tunnel): the request provably
+  never reached the server.
+* Any request is retried after a 429: XMS refused it without acting on it
+  (protocol 6), so a POST is as safe to send again as a GET.
 * Reads and idempotent writes (GET, PUT, DELETE) are also retried after a
-  timeout, a connection lost mid-answer, and answers 429, 502, 503 and 504.
+  timeout, a connection lost mid-answer, and answers 502, 503 and 504.
 * A POST (create, update, dry run, tag and group changes, feedback) is
-  retried after nothing else: not after a timeout, a reset during the answer,
-  a 429 or a 5xx, since the server may have acted on it.
+  retried after nothing else: not after a timeout, a reset during the answer
+  or a 5xx, since the server may have acted on it.
+* Nothing is retried after a `permanent` transport failure (a certificate
+  that fails verification, a proxy's 407): another try cannot succeed.
 
 Delays grow exponentially from `base_delay`, capped at `max_delay`, with
 jitter; a `Retry-After` (seconds or an HTTP date) is honoured up to `max_delay`.
+No attempt starts once `max_elapsed` seconds have passed since the first one
+began, nor when its wait would end past that.
 """
 
 from __future__ import annotations
@@ -20,13 +27,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Generic, TypeVar, final
+from typing import Any, Generic, TypeVar, final
 
 import attrs
 
 from xms_core import _validate as v
-from xms_core._command import Command
-from xms_core._errors import ApiException, ConnectException, TransportException
+from xms_core._command import Command, retry_after_seconds
+from xms_core._errors import (
+    ApiException,
+    ConnectException,
+    TooManyRequestsException,
+    TransportException,
+    scrub,
+)
 from xms_core._http import HttpRequest, HttpResponse
 from xms_core._settings import Settings
 from xms_core._wire import UTC
@@ -35,11 +48,18 @@ T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+REFUSED_STATUSES = frozenset({429})
+"""Statuses that say the server did not act on the request: retried for every method."""
 
 
-def _non_negative(inst: object, field: attrs.Attribute[float], value: object) -> None:
+def _non_negative(inst: object, field: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:  # NaN
         raise ValueError(f"{field.name}: expected a number >= 0 (got {value!r})")
+
+
+def _non_negative_or_none(inst: object, field: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _non_negative(inst, field, value)
 
 
 @final
@@ -51,11 +71,15 @@ class RetryPolicy:
         attempts: The most times a request is tried, the first included (1 = never retry).
         base_delay: The wait before the second attempt, in seconds, before jitter.
         max_delay: The longest wait, in seconds, whatever `Retry-After` says.
+        max_elapsed: Seconds after the first attempt began past which no attempt
+            starts (None: no limit). With the transports' per-attempt deadline
+            this bounds a whole call: at most `max_elapsed` plus one attempt.
     """
 
     attempts: int = attrs.field(default=3, validator=v.int_range(1, 100))
     base_delay: float = attrs.field(default=0.5, validator=_non_negative)
     max_delay: float = attrs.field(default=30.0, validator=_non_negative)
+    max_elapsed: float | None = attrs.field(default=120.0, validator=_non_negative_or_none)
 
     @classmethod
     def off(cls) -> RetryPolicy:
@@ -71,6 +95,7 @@ class RetryPolicy:
         error: ApiException | None = None,
         now: datetime | None = None,
         jitter: float = 0.5,
+        elapsed: float = 0.0,
     ) -> float | None:
         """Decide what to do after `attempt` tries ended in `response` or `error`.
 
@@ -81,6 +106,7 @@ class RetryPolicy:
             error: The transport failure, when no answer arrived.
             now: The current time, for a `Retry-After` given as an HTTP date.
             jitter: A number in [0, 1) from the driver's random source.
+            elapsed: Seconds since the first attempt began.
 
         Returns:
             Seconds to wait before the next attempt, or None to stop here.
@@ -89,14 +115,37 @@ class RetryPolicy:
             return None
         idempotent = method.upper() in IDEMPOTENT_METHODS
         if error is not None:
-            if isinstance(error, ConnectException) or (
-                idempotent and isinstance(error, TransportException)
-            ):
-                return self._backoff(attempt, jitter)
+            delay = self._after_error(error, attempt, jitter, idempotent=idempotent)
+        elif response is not None:
+            delay = self._after_answer(response, attempt, now, jitter, idempotent=idempotent)
+        else:
+            delay = None
+        if delay is None or (self.max_elapsed is not None and elapsed + delay >= self.max_elapsed):
             return None
-        if response is None or not idempotent or response.status not in RETRYABLE_STATUSES:
+        return delay
+
+    def _after_error(
+        self, error: ApiException, attempt: int, jitter: float, *, idempotent: bool
+    ) -> float | None:
+        if not isinstance(error, TransportException) or error.permanent:
             return None
-        waited = _retry_after(response, now)
+        if isinstance(error, ConnectException) or idempotent:
+            return self._backoff(attempt, jitter)
+        return None
+
+    def _after_answer(
+        self,
+        response: HttpResponse,
+        attempt: int,
+        now: datetime | None,
+        jitter: float,
+        *,
+        idempotent: bool,
+    ) -> float | None:
+        status = response.status
+        if status not in RETRYABLE_STATUSES or not (idempotent or status in REFUSED_STATUSES):
+            return None
+        waited = retry_after(response, now)
         if waited is not None:
             return min(waited, self.max_delay)
         return self._backoff(attempt, jitter)
@@ -106,13 +155,12 @@ class RetryPolicy:
         return ceiling / 2 + ceiling / 2 * min(max(jitter, 0.0), 1.0)
 
 
-def _retry_after(response: HttpResponse, now: datetime | None) -> float | None:
+def retry_after(response: HttpResponse, now: datetime | None) -> float | None:
+    """The seconds `Retry-After` asks for (a number, or an HTTP date from `now`), or None."""
+    seconds = retry_after_seconds(response)
     value = response.header("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():  # not "²": float() would refuse it
-        return float(value)
+    if seconds is not None or value is None:
+        return seconds
     when = parse_http_date(value)
     if when is None or now is None:
         return None
@@ -168,7 +216,16 @@ class Exchange(Generic[T]):
     how long to sleep before sending `request` again.
     """
 
-    __slots__ = ("_command", "_jitter", "_now", "_policy", "attempt", "request")
+    __slots__ = (
+        "_command",
+        "_jitter",
+        "_now",
+        "_policy",
+        "_secret",
+        "_started",
+        "attempt",
+        "request",
+    )
 
     def __init__(
         self,
@@ -185,16 +242,24 @@ class Exchange(Generic[T]):
         self._jitter = jitter
         self.request: HttpRequest = command.build_request(settings)
         self.attempt = 1
+        self._secret = settings.token
+        self._started = now()
+
+    def _elapsed(self, now: datetime) -> float:
+        return max(0.0, (now - self._started).total_seconds())
 
     def on_response(self, response: HttpResponse) -> T | Retry:
         """Read `response`, or ask for another attempt."""
+        now: datetime | None = None
         if response.status in RETRYABLE_STATUSES:
+            now = self._now()
             delay = self._policy.decide(
                 method=self.request.method,
                 attempt=self.attempt,
                 response=response,
-                now=self._now(),
+                now=now,
                 jitter=self._jitter(),
+                elapsed=self._elapsed(now),
             )
             if delay is not None:
                 self.attempt += 1
@@ -202,7 +267,10 @@ class Exchange(Generic[T]):
         try:
             return self._command.parse_response(self.request, response)
         except ApiException as exc:
+            if isinstance(exc, TooManyRequestsException):
+                exc.retry_after = retry_after(response, now)
             exc.attempts = self.attempt
+            scrub(exc, self._secret)
             raise
 
     def on_error(self, error: TransportException) -> Retry:
@@ -212,9 +280,11 @@ class Exchange(Generic[T]):
             attempt=self.attempt,
             error=error,
             jitter=self._jitter(),
+            elapsed=self._elapsed(self._now()),
         )
         if delay is None:
             error.attempts = self.attempt
+            scrub(error, self._secret)
             raise error
         self.attempt += 1
         return Retry(delay)

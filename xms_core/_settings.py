@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import attrs
 
-from xms_core._http import HttpRequest
+from xms_core._http import HttpRequest, Secret
 from xms_core._validate import check_identifier
 from xms_core._version import __version__
 from xms_core._wire import constructor
@@ -140,8 +140,9 @@ class Settings:
     def __attrs_post_init__(self) -> None:
         base = f"{self.endpoint.rstrip('/')}/v1/{quote(self.service_plan_id, safe='')}"
         object.__setattr__(self, "_base", base)
+        object.__setattr__(self, "token", Secret(self.token))
         headers = (
-            ("authorization", f"Bearer {self.token}"),
+            ("authorization", Secret(f"Bearer {self.token}")),
             ("accept", "application/json"),
             ("user-agent", self.user_agent),
         )

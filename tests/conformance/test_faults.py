@@ -21,6 +21,7 @@ from xms_core.exceptions import (
     ApiException,
     ConnectionLostException,
     TimeoutException,
+    TooManyRequestsException,
     UnexpectedResponseException,
 )
 
@@ -74,7 +75,7 @@ EVERY_READ: dict[Fault, type[ApiException]] = {
     Fault.NON_JSON_CONTENT_TYPE: UnexpectedResponseException,
     Fault.TRUNCATED_CHUNKED: ConnectionLostException,
     Fault.OVERSIZED_HEADER: ConnectionLostException,
-    Fault.TOO_MANY_REQUESTS: UnexpectedResponseException,
+    Fault.TOO_MANY_REQUESTS: TooManyRequestsException,
     Fault.SERVICE_UNAVAILABLE: UnexpectedResponseException,
 }
 RETRIED = {

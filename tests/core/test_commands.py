@@ -78,6 +78,7 @@ from xms_core.exceptions import (
     ApiException,
     ErrorResponseException,
     NotFoundException,
+    TooManyRequestsException,
     UnauthorizedException,
     UnexpectedResponseException,
 )
@@ -1066,8 +1067,8 @@ def test_404_is_not_found_with_the_url(name: str) -> None:
     [
         (500, b"Internal Server Error"),
         (503, b""),
-        (429, b'{"code":"too_many_requests","text":"slow down"}'),
         (405, b"Method Not Allowed"),
+        (407, b"Proxy Authentication Required"),
         (415, b""),
         (302, b""),
         (100, b""),
@@ -1079,6 +1080,28 @@ def test_other_statuses_are_unexpected_with_the_body(name: str, status: int, bod
     assert error.status == status
     assert error.http_body == body.decode()
     assert str(status) in str(error)
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize(("retry_after", "seconds"), [("7", 7.0), (None, None), ("soon", None)])
+def test_429_is_too_many_requests_with_retry_after(
+    name: str, retry_after: str | None, seconds: float | None
+) -> None:
+    body = b'{"code":"too_many_requests","text":"slow down"}'
+    headers = [] if retry_after is None else [("retry-after", retry_after)]
+    response = HttpResponse(status=429, headers=headers, body=body)
+    _, error = _raises(name, response)
+    assert type(error) is TooManyRequestsException
+    assert isinstance(error, UnexpectedResponseException)
+    assert error.status == 429
+    assert error.retry_after == seconds
+    assert error.http_body == body.decode()
+    assert "429" in str(error)
+
+
+def test_a_proxy_407_is_named() -> None:
+    _, error = _raises("FetchBatch", answer(b"", 407))
+    assert "407 Proxy Authentication Required" in str(error)
 
 
 def test_unexpected_body_is_shortened_in_the_message_only() -> None:

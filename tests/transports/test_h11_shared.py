@@ -270,8 +270,10 @@ def test_broken_answers(chunks: list[bytes], message: str) -> None:
 
 
 def test_unencodable_request_is_not_sent() -> None:
-    with pytest.raises(ConnectException, match="cannot encode"):
+    with pytest.raises(ConnectException, match="invalid header name 'a b'"):
         send(new_exchange(), HttpRequest(method="GET", url="http://h/", headers=[("a b", "c")]))
+    with pytest.raises(ConnectException, match="cannot encode"):  # h11's own check of the target
+        send(new_exchange(), HttpRequest(method="GET", url="http://h/\u00e9"))
 
 
 @given(garbage=st.binary(max_size=300))
@@ -770,3 +772,32 @@ async def test_async_engine_cancelled_mid_flight_discards() -> None:
         await subject.send(GET, 1)
     assert backend.opened[0].closed
     assert (subject.pool.open_connections, subject.pool.idle_connections) == (0, 0)
+
+
+def test_environment_proxies_route_by_scheme_and_no_proxy() -> None:
+    from transports._h11 import Router
+
+    environment = {
+        "http": "proxy.test:3128",
+        "https": "http://user:pw@proxy.test:3129",
+        "no": "direct.test,127.0.0.1",
+    }
+    router = Router(None, environment)
+    plain, target = router.route("http://xms.test/xms/v1/p/batches")
+    assert (plain.connect_host, plain.connect_port, target) == (
+        "proxy.test",
+        3128,
+        "http://xms.test/xms/v1/p/batches",
+    )
+    tunnel, _ = router.route("https://xms.test/xms")
+    assert (tunnel.connect_port, tunnel.tunnel, tunnel.proxy_authorization) == (
+        3129,
+        "xms.test:443",
+        "Basic dXNlcjpwdw==",
+    )
+    for direct in ("https://direct.test/x", "http://127.0.0.1:8080/x"):
+        route, _ = router.route(direct)
+        assert route.tunnel is None
+        assert route.prefix == ""
+    with pytest.raises(ConnectException, match="unusable https proxy"):
+        Router(None, {"https": "https://proxy.test:443"}).route("https://xms.test/")

@@ -43,6 +43,7 @@ from transports.simulator._callbacks import CallbackDelivery, post_callback
 from transports.simulator._control import CONTROL_PATH, ControlApi
 from transports.simulator._core import Simulator
 from transports.simulator._faults import JSON, CreateChaos, Fault, FaultPlan, Pending, canned
+from transports.simulator._hostile import HOSTILE, Scene, misbehave
 from xms_core import HttpRequest, HttpResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -61,6 +62,10 @@ _CHUNK = 64 * 1024
 _ACCEPT_POLL = 0.05
 _LINGER = 1.0
 _STOP_GRACE = 1.0
+# Hostile faults that wrap the handler's own answer: the handler runs even "before".
+_HONEST_ANSWER = frozenset(
+    {Fault.INTERIM_ONE, Fault.INTERIM_SEVERAL, Fault.EXTRA_ANSWER, Fault.EXTRA_ANSWER_LATE}
+)
 _HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
 
 _log = logging.getLogger(__name__)
@@ -144,6 +149,7 @@ class _Connection:
         self._lock = threading.Lock()
         self._closed = False
         self._rejected = False
+        self._raw_answer = False
         self.thread = threading.Thread(
             target=self._run, name=f"xms-simulator-connection-{number}", daemon=True
         )
@@ -208,6 +214,10 @@ class _Connection:
             keep_open = self._answer(conn, incoming)
             if not keep_open:
                 return True
+            if self._raw_answer:
+                self._raw_answer = False
+                conn = h11.Connection(h11.SERVER)
+                continue
             if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return True
             conn.start_next_cycle()
@@ -300,9 +310,24 @@ class _Connection:
         _log.debug("%s %s (fault: %s)", incoming.method, path, plan and plan.fault.name)
         if plan is None:
             return self._answer_plain(conn, incoming, request, path)
+        return self._faulted(conn, incoming, request, plan)
+
+    def _faulted(
+        self, conn: h11.Connection, incoming: _Incoming, request: HttpRequest, plan: FaultPlan
+    ) -> bool:
+        """Answer one request the way `plan` spoils it; False if the connection must close."""
+        server = self._server
         response: HttpResponse | None = None
         if plan.when == "after" or plan.fault is Fault.HTTP10_NO_LENGTH:
             response = server._call(request)  # noqa: SLF001
+        if plan.fault in HOSTILE:
+            if response is None and plan.fault in _HONEST_ANSWER:
+                response = server._call(request)  # noqa: SLF001 - only the framing is odd
+            answer = response if response is not None else canned(plan.fault, plan)
+            stopping = server._stopping  # noqa: SLF001
+            keep = misbehave(plan.fault, Scene(plan, request, answer, self._send, stopping))
+            self._raw_answer = keep  # the bytes bypassed h11: a fresh one for the next request
+            return keep
         if plan.fault is Fault.DELAY:
             if server._stopping.wait(plan.delay):  # noqa: SLF001
                 return False
