@@ -1,19 +1,17 @@
 """Building h11 request events, with h11's checks done once per distinct head.
 
-Split from `transports._h11`, which uses `Heads` for every request it sends.
+`transports._http11.exchange.Conversation` uses `Heads` for every request it sends.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, final
+from typing import Final, final
 
 import h11
 
 from transports._contract import CheckedHeads
+from transports._http11.routing import Route
 from xms_core import HttpRequest
-
-if TYPE_CHECKING:
-    from transports._h11 import Route
 
 Pairs = tuple[tuple[str, str], ...]
 """Header pairs as an `HttpRequest` holds them."""
