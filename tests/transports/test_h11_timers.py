@@ -110,7 +110,7 @@ async def test_a_short_deadline_fires_while_a_long_one_waits(server: Server) -> 
             # The long request is waiting for its answer once every task is blocked.
             await trio.testing.wait_all_tasks_blocked()
             await expect_timeout(
-                lambda: transport.handle_async_request(hang, timeout=0.2), 0.19, 0.6
+                lambda: transport.handle_async_request(hang, timeout=0.2), 0.19, 2.5
             )
             for _ in range(5):
                 answer = await transport.handle_async_request(get(server, "/ok"), timeout=1)
@@ -187,7 +187,7 @@ def test_asyncio_short_timeout_after_a_long_one_on_one_connection(server: Server
             await expect_timeout(
                 lambda: transport.handle_async_request(get(server, "/hang"), timeout=0.2),
                 0.19,
-                0.5,
+                2.5,
             )
 
     on_plain_asyncio(main)
@@ -202,7 +202,7 @@ def test_asyncio_timer_rearms_for_a_slow_answer(server: Server) -> None:
             await expect_timeout(
                 lambda: transport.handle_async_request(get(server, "/hang"), timeout=0.3),
                 0.29,
-                0.7,
+                2.5,
             )
 
     on_plain_asyncio(main)
@@ -325,7 +325,7 @@ def test_a_write_to_a_peer_that_never_reads_times_out(kind: str) -> None:
         started = time.monotonic()
         with pytest.raises(TimeoutException, match="sending the request"):
             post_big(kind, peer.port, 0.3)
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 5  # generous: a stuck write would hang
     finally:
         peer.close()
 
