@@ -13,12 +13,11 @@ from datetime import datetime, timezone
 import attrs
 import pytest
 
-from xms_core import FetchBatch, HttpResponse, Settings, UnexpectedResponseException
+from xms_core import FetchBatch, HttpResponse, Settings, UnexpectedResponseException, _builders
 from xms_core import _settings as settings_module
 from xms_core._batches import read_batch
-from xms_core._delivery_reports import read_batch_report
-from xms_core import _builders
 from xms_core._builders import constructor
+from xms_core._delivery_reports import read_batch_report
 from xms_core._wire import WireError, all_str, str_items
 from xms_core.api import BatchDeliveryReportStatus, MtBatchTextSmsResult
 
