@@ -122,6 +122,15 @@ def update_body(cls: type, **fields: Any) -> dict[str, Any]:
     return result
 
 
+def three_states(rows: list[tuple[type, str, str, object, object]]) -> pytest.MarkDecorator:
+    """Parametrize a test by update fields: (update class, attribute, JSON key, value, JSON)."""
+    return pytest.mark.parametrize(
+        ("cls", "attribute", "key", "value", "encoded"),
+        rows,
+        ids=[f"{row[0].__name__}.{row[1]}" for row in rows],
+    )
+
+
 def check_three_states(cls: type, attribute: str, key: str, value: object, encoded: object) -> None:
     """An update field absent or None keeps (key left out), RESET resets (null), a value sets."""
     kept = update_body(cls)

@@ -17,6 +17,7 @@ from tests.core.command_cases import (
     check_three_states,
     exchange,
     raw,
+    three_states,
     update_body,
 )
 from xms_core import DeleteGroup, FetchGroup, FetchGroupMembers, FetchGroups, HttpResponse
@@ -31,11 +32,7 @@ RESETTABLE = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("cls", "attribute", "key", "value", "encoded"),
-    RESETTABLE,
-    ids=[f"{row[0].__name__}.{row[1]}" for row in RESETTABLE],
-)
+@three_states(RESETTABLE)
 def test_update_field_three_states(
     cls: type, attribute: str, key: str, value: object, encoded: object
 ) -> None:
