@@ -18,7 +18,7 @@ Everything else `__init__` does, a builder does too, or it refuses to be compile
   with `skip_post_init=True`.
 * Everything else is **refused with a `TypeError` naming the class and the
   field or hook**, when the builder is compiled (at import time of the decoder,
-  never in the middle of reading an answer): a hand-written `__init__`, an
+  never in the middle of reading an answer): an `__init__` attrs did not write, an
   `__attrs_pre_init__` hook, a converter or default factory that takes `self`
   (or the field), and `cache_hash=True`.
 
@@ -116,7 +116,9 @@ def _refuse_unfaithful(cls: type, *, skip_post_init: bool) -> None:
     """Raise TypeError if `cls` does something at construction a builder does not copy."""
     init = getattr(getattr(cls, "__init__", None), "__code__", None)
     if init is None or not init.co_filename.startswith("<attrs generated"):
-        raise TypeError(f"{cls.__name__}: has its own __init__, which a builder would not run")
+        raise TypeError(
+            f"{cls.__name__}: its __init__ is not the one attrs generates; a builder cannot copy it"
+        )
     if hasattr(cls, "__attrs_pre_init__"):
         raise TypeError(f"{cls.__name__}: has an __attrs_pre_init__ hook, which a builder skips")
     if skip_post_init and not hasattr(cls, "__attrs_post_init__"):

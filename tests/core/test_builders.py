@@ -37,6 +37,17 @@ def test_converters_run_on_given_values_and_on_defaults() -> None:
     assert labelled.label == "X"
 
 
+@attrs.frozen
+class _Wrapped:
+    label: str = attrs.field(converter=attrs.Converter(_upper))
+
+
+def test_a_converter_object_that_takes_only_the_value_runs_too() -> None:
+    built = constructor(_Wrapped, "label")("quiet")
+    assert built == _Wrapped("quiet")
+    assert built.label == "QUIET"
+
+
 def test_converted_fields_are_stored_as_the_caller_gives_them() -> None:
     build = constructor(_Converted, "items", "label", converted=("items",))
     already = (1, 2)
@@ -159,6 +170,11 @@ class _OwnInit:
         self.__attrs_init__(n=int(n))
 
 
+@attrs.frozen(init=False)
+class _NoInit:
+    n: int
+
+
 @attrs.frozen
 class _PreInit:
     n: int
@@ -199,7 +215,8 @@ class _CachedHash:
 @pytest.mark.parametrize(
     ("cls", "names", "message"),
     [
-        (_OwnInit, ("n",), "_OwnInit: has its own __init__"),
+        (_OwnInit, ("n",), "_OwnInit: its __init__ is not the one attrs generates"),
+        (_NoInit, ("n",), "_NoInit: its __init__ is not the one attrs generates"),
         (_PreInit, ("n",), "_PreInit: has an __attrs_pre_init__ hook"),
         (_SelfConverter, ("n",), "_SelfConverter: field 'n' has a converter that takes self"),
         (_FieldConverter, ("n",), "_FieldConverter: field 'n' has a converter that takes self"),
