@@ -10,8 +10,11 @@ with the right clause named.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -422,3 +425,31 @@ def test_the_server_answers_unreadable_requests_and_unknown_scenes() -> None:
         assert answer.startswith(b"HTTP/1.1 400 ")
         assert b"x-contract-unreadable: " in answer
         assert [seen.target for seen in server.seen("1")] == ["/1/nothing"]
+
+
+def test_the_kit_imports_no_event_loop_and_no_http_library() -> None:
+    code = "import sys, transports.testing; print(sorted(set(sys.modules) & {NAMES}))"
+    names = {"trio", "trio_asyncio", "asyncio", "requests", "urllib3", "sniffio"}
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code.replace("{NAMES}", repr(names))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_kit_exports_a_sorted_complete_all() -> None:
+    import transports.testing
+
+    public = {
+        name
+        for name, value in vars(transports.testing).items()
+        if not name.startswith("_") and name != "annotations" and not inspect.ismodule(value)
+    }
+    assert transports.testing.__all__ == sorted(public, key=lambda name: (not name.isupper(), name))
+    assert transports.testing.__all__ == [
+        "CLAUSES",
+        "check_async_transport",
+        "check_sync_transport",
+    ]
