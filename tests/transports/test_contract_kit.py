@@ -33,7 +33,7 @@ from transports.testing import CLAUSES, check_async_transport, check_sync_transp
 from transports.testing._server import ContractServer
 from transports.trio import TrioTransport
 from xms_core import HttpRequest, HttpResponse
-from xms_core.exceptions import ConnectException, ConnectionLostException
+from xms_core.exceptions import ConnectException, ConnectionLostException, TransportException
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 NO_WIRE = {"refused requests", "close", "sleep"}
@@ -268,16 +268,152 @@ class CloseFailsTwice(Wrapper):
         self.inner.close()
 
 
+class Rewrites(Wrapper):
+    """Sends the request as `rewrite` changes it."""
+
+    rewrite: Callable[[HttpRequest], HttpRequest]
+
+    def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        return self.inner.handle_request(type(self).rewrite(request), timeout=timeout)
+
+
+class ReordersHeaders(Rewrites):
+    rewrite = staticmethod(lambda r: attrs.evolve(r, headers=sorted(r.headers)))
+
+
+class SendsItsOwnHost(Rewrites):
+    rewrite = staticmethod(
+        lambda r: attrs.evolve(r, headers=(("host", "proxy.example"), *r.headers))
+    )
+
+
+class FramesEveryRequest(Rewrites):
+    rewrite = staticmethod(lambda r: attrs.evolve(r, body=r.body or b""))
+
+
+class DropsTheQuery(Rewrites):
+    rewrite = staticmethod(lambda r: attrs.evolve(r, url=r.url.split("?")[0]))
+
+
+class TruncatesBodies(Rewrites):
+    rewrite = staticmethod(lambda r: attrs.evolve(r, body=r.body and r.body[:65536]))
+
+
+class Refuses(Wrapper):
+    """Replaces the refusal of an unsendable request with `refusal(error)`."""
+
+    refusal: Callable[[ConnectException, HttpRequest], ConnectException]
+
+    def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        try:
+            return self.inner.handle_request(request, timeout=timeout)
+        except ConnectException as error:
+            if not error.permanent:
+                raise
+            raise type(self).refusal(error, request) from error
+
+
+class ForgetsPermanent(Refuses):
+    refusal = staticmethod(lambda error, _request: ConnectException(str(error)))
+
+
+class RefusesVaguely(Refuses):
+    refusal = staticmethod(lambda _error, _request: permanent(ConnectException("cannot send")))
+
+
+class ShowsTheValue(Refuses):
+    refusal = staticmethod(
+        lambda _error, r: permanent(ConnectException(f"{r.method} {r.headers!r}"))
+    )
+
+
+def permanent(error: ConnectException) -> ConnectException:
+    error.permanent = True
+    return error
+
+
+class RaisesForStatus(Wrapper):
+    def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        response = self.inner.handle_request(request, timeout=timeout)
+        if response.status >= 500:
+            raise TransportException(f"server error {response.status}")
+        return response
+
+
+class Answers(Wrapper):
+    """Gives back the answer as `change` changes it."""
+
+    change: Callable[[HttpResponse], HttpResponse]
+
+    def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        return type(self).change(self.inner.handle_request(request, timeout=timeout))
+
+
+class DropsLocation(Answers):
+    change = staticmethod(
+        lambda r: attrs.evolve(r, headers=[p for p in r.headers if p[0] != "location"])
+    )
+
+
+class SortsResponseHeaders(Answers):
+    change = staticmethod(lambda r: attrs.evolve(r, headers=sorted(r.headers)))
+
+
+class CapsBodies(Answers):
+    change = staticmethod(lambda r: attrs.evolve(r, body=r.body[:65536]))
+
+
+class ConnectionPerRequest(Wrapper):
+    """A new connection for every request, as a transport without a pool would do."""
+
+    def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        with H11Transport() as fresh:
+            return fresh.handle_request(request, timeout=timeout)
+
+
+class ClaimsNotSent(Wrapper):
+    """Says a lost connection never sent the request: a client would send it again."""
+
+    def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        try:
+            return self.inner.handle_request(request, timeout=timeout)
+        except ConnectionLostException as error:
+            raise ConnectException(str(error)) from error
+
+
+class RefusalIsPermanent(Wrapper):
+    def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        try:
+            return self.inner.handle_request(request, timeout=timeout)
+        except ConnectException as error:
+            raise permanent(error) from None
+
+
 BROKEN_SYNC = [
-    (DropsHeader, "request headers"),
-    (MergesRepeatedHeaders, "request headers"),
-    (AddsUserAgent, "request headers"),
-    (AnswersPreviousRequest, "one answer per request"),
-    (FollowsRedirects, "statuses"),
-    (RetriesLostConnections, "never retries"),
-    (TakesTooManyInterimAnswers, "interim answers"),
-    (NeverReleases, "close"),
-    (CloseFailsTwice, "close"),
+    (DropsTheQuery, "request line", "&slash=/ arrived as GET /2/echo/a%2Fb/%C3%A5%20x;v=1/"),
+    (DropsHeader, "request headers", "missing [('user-agent', 'contract-kit/1')]"),
+    (MergesRepeatedHeaders, "request headers", "added [('x-repeat', 'one, two, three, four')]"),
+    (AddsUserAgent, "request headers", "added [('user-agent', 'broken/1')]"),
+    (ReordersHeaders, "request headers", "in the order ['accept', 'authorization', 'user-agent'"),
+    (SendsItsOwnHost, "request headers", "sent host lines ['proxy.example'], not ['127.0.0.1:"),
+    (FramesEveryRequest, "request headers", "sent content-length lines ['0'], not []"),
+    (TruncatesBodies, "request body", "sent a body of 65536 bytes, not the request's"),
+    (ForgetsPermanent, "refused requests", "was refused, but not as permanent"),
+    (RefusesVaguely, "refused requests", "was refused without naming 'GE T': cannot send"),
+    (ShowsTheValue, "refused requests", "refused with the header's value in the message"),
+    (RaisesForStatus, "statuses", "/status/500: expected an answer, got TransportException"),
+    (FollowsRedirects, "statuses", "/status/301: the redirect to /redirected/"),
+    (DropsLocation, "statuses", "/status/301: the answer lost its location header"),
+    (SortsResponseHeaders, "response headers", "the server sent headers [('content-type'"),
+    (CapsBodies, "content-length bodies", "expected a body of 70000 bytes, got 65536"),
+    (ConnectionPerRequest, "keep-alive", "3 requests in a row used 3 connections, not one"),
+    (AnswersPreviousRequest, "one answer per request", "got the answer to request '1'"),
+    (ClaimsNotSent, "interim answers", "expected ConnectionLostException, got ConnectException"),
+    (TakesTooManyInterimAnswers, "interim answers", "got an answer (status 103)"),
+    (RetriesLostConnections, "never retries", "the server received GET /"),
+    (RefusalIsPermanent, "refused connection", "a refused connection was marked permanent"),
+    (NeverReleases, "close", "closing the transport left its connection open for 5 s"),
+    (CloseFailsTwice, "close", "closing raised RuntimeError: already closed"),
 ]
 
 
@@ -298,11 +434,15 @@ def check_broken(make: Callable[[], Wrapper]) -> AssertionError:
     return info.value
 
 
-@pytest.mark.parametrize(("make", "clause"), BROKEN_SYNC, ids=[m.__name__ for m, _ in BROKEN_SYNC])
+@pytest.mark.parametrize(
+    ("make", "clause", "detail"), BROKEN_SYNC, ids=[m.__name__ for m, _, _ in BROKEN_SYNC]
+)
 def test_a_broken_sync_transport_fails_naming_its_clause(
-    make: Callable[[], Wrapper], clause: str
+    make: Callable[[], Wrapper], clause: str, detail: str
 ) -> None:
-    assert str(check_broken(make)).startswith(f"clause '{clause}': ")
+    message = str(check_broken(make))
+    assert message.startswith(f"clause '{clause}': ")
+    assert detail in message
 
 
 def test_a_leaked_os_error_is_named_and_chained() -> None:

@@ -109,8 +109,8 @@ def describe(request: HttpRequest) -> str:
     return f"{request.method} {target}"
 
 
-def _named(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+def _named(error: BaseException | None) -> str:
+    return "nothing" if error is None else f"{type(error).__name__}: {error}"
 
 
 @final
@@ -188,10 +188,7 @@ class Kit:
         outcome = yield from self.exchange(request, timeout)
         if outcome.response is None:
             error = outcome.error
-            detail = (
-                f"{describe(request)}: expected an answer, got {_named(error)}" if error else ""
-            )
-            self.fail(detail, cause=error)
+            self.fail(f"{describe(request)}: expected an answer, got {_named(error)}", cause=error)
         return outcome.response
 
     def failure(
@@ -206,7 +203,7 @@ class Kit:
         if outcome.response is not None:
             got = f"an answer (status {outcome.response.status})"
         elif not isinstance(error, expected):
-            got = _named(error) if error is not None else "nothing"
+            got = _named(error)
         else:
             return outcome
         self.fail(f"{describe(request)}: expected {expected.__name__}, got {got}", cause=error)
