@@ -9,6 +9,7 @@ import pytest
 
 from tests.simulator._helpers import Api
 from transports.simulator import _sim_text as text
+from transports.simulator._sim_wire import CONSTRAINT
 
 A, B = "+46700000001", "+46700000002"
 
@@ -151,27 +152,34 @@ def test_dry_run_expands_groups_and_truncates() -> None:
 
 
 @pytest.mark.parametrize(
-    ("size", "udh", "parts"),
-    [
-        (0, b"", 1),
-        (140, b"", 1),
-        (141, b"", 2),
-        (134 * 3, b"", 3),
-        (134 * 3 + 1, b"", 4),
-        (134, b"\x05\x00\x03\x01\x02\x01", 1),
-        (135, b"\x00\x00\x00\x00\x00\x00", 2),
-    ],
+    ("size", "udh"),
+    [(0, b""), (140, b""), (134, b"\x05\x00\x03\x01\x02\x01")],
 )
-def test_binary_parts(size: int, udh: bytes, parts: int) -> None:
+def test_binary_messages_fit_one_part(size: int, udh: bytes) -> None:
     body = {
         "type": "mt_binary",
         "body": base64.b64encode(b"\x01" * size).decode(),
         "udh": udh.hex(),
     }
     result = dry_run(Api(), body)
-    assert result["number_of_messages"] == parts
+    assert result["number_of_messages"] == 1
     assert result["per_recipient"][0]["encoding"] == "binary"
     assert result["per_recipient"][0]["body"] == body["body"]
+
+
+@pytest.mark.parametrize(
+    ("size", "udh"),
+    [(141, b""), (135, b"\x00\x00\x00\x00\x00\x00"), (134 * 3, b"")],
+)
+def test_binary_over_140_bytes_is_refused_as_xms_does(size: int, udh: bytes) -> None:
+    # Protocol 4.3 and 8: body and UDH together at most 140 bytes.
+    body = {
+        "type": "mt_binary",
+        "body": base64.b64encode(b"\x01" * size).decode(),
+        "udh": udh.hex(),
+    }
+    assert Api().error("POST", "batches/dry_run", {"to": [A]} | body) == CONSTRAINT
+    assert Api().error("POST", "batches", {"to": [A]} | body) == CONSTRAINT
 
 
 def test_binary_helpers() -> None:

@@ -198,9 +198,10 @@ def _check(store: Store, spec: BatchSpec) -> None:
     if spec.expire_at is not None and spec.expire_at <= start:
         bad("'expire_at' must be after 'send_at'")
     if spec.type == "mt_binary":
-        length = len(text.b64_bytes(spec.body) or b"")
-        if text.binary_parts(length, len(spec.udh or "") // 2) is None:
-            bad("'udh' is too long to send the body in parts")
+        # Protocol 4.3 and 8: body and UDH together fit one message, 140 bytes.
+        length = len(text.b64_bytes(spec.body) or b"") + len(spec.udh or "") // 2
+        if length > text.BINARY_SINGLE:
+            bad(f"'body' and 'udh' hold {length} bytes; mt_binary allows {text.BINARY_SINGLE}")
 
 
 def _kind(value: object) -> str:

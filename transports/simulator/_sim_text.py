@@ -8,9 +8,10 @@ Counting rules (protocol section 8):
   septets and is never split across parts.
 * Anything else is sent as UCS-2 (encoding `unicode`): 70 UTF-16 code units in one SMS,
   67 per part; a surrogate pair is never split.
-* Binary: 140 bytes including the UDH fit one SMS. A longer message is split into parts of
-  `134 - len(udh)` body bytes (each part carries the UDH plus a 6-byte concatenation
-  header); a UDH too long to leave room for any body byte cannot be concatenated.
+* Binary: 140 bytes including the UDH fit one SMS, and XMS takes no more (protocol 4.3):
+  the batch handlers refuse a longer one. `binary_parts` still says how an SMSC would
+  split one (`134 - len(udh)` body bytes a part, each with the UDH and a 6-byte
+  concatenation header), for the delivery reports of messages accepted earlier.
 """
 
 from __future__ import annotations
