@@ -1,4 +1,5 @@
-"""Serving callback receivers on 127.0.0.1 for tests: WSGI under wsgiref, ASGI under uvicorn."""
+"""Serving callback receivers on 127.0.0.1 for tests: WSGI under wsgiref, ASGI under uvicorn,
+and `receiver`, a bare one that keeps every body posted to it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -79,3 +81,28 @@ def post(
         return reply.status, reply.read(), {k.lower(): v for k, v in reply.getheaders()}
     finally:
         connection.close()
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[bytes]]]:
+    """A tiny callback receiver on 127.0.0.1 that keeps every body it gets."""
+    bodies: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(self.rfile.read(int(self.headers["content-length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/callbacks", bodies
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

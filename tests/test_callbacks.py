@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from tests.adapters import PLAN, TOKEN
+from tests.receivers import receiver
 from transports import Client, MemoryTransport
 from transports.simulator import ManualClock, Simulator, serve
 from xms_core import parse_callback
@@ -98,31 +95,6 @@ def test_bad_callbacks_are_clear_errors(body: bytes, headers: object, message: s
         parse_callback(body, headers)  # type: ignore[arg-type]
     assert message in str(info.value)
     assert info.value.status is None
-
-
-@contextmanager
-def receiver() -> Iterator[tuple[str, list[bytes]]]:
-    """A tiny callback receiver on 127.0.0.1 that keeps every body it gets."""
-    bodies: list[bytes] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            bodies.append(self.rfile.read(int(self.headers["content-length"])))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/callbacks", bodies
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_simulator_posts_per_recipient_callbacks_as_messages_advance() -> None:

@@ -34,6 +34,9 @@ write, head and body) is bounded by the transport's `deadline`, by default
 twice `timeout`, so a server that drips bytes or interim answers cannot hold a
 call longer. A certificate that fails verification and a proxy's 407 are
 `permanent` (`TransportException.permanent`): the client does not retry them.
+
+`transports.testing` checks any transport against this contract, clause by
+clause, over a loopback server of its own.
 """
 
 from __future__ import annotations

@@ -509,6 +509,12 @@ class RequestsTransport:
     @staticmethod
     def _reply_headers(reply: requests.Response) -> list[tuple[str, str]]:
         raw = reply.raw
+        # http.client's own message keeps every line in the order received; urllib3's
+        # headers would group a repeated name's values under its first line (requests
+        # reads cookies from the same attribute).
+        original = getattr(raw, "_original_response", None)
+        if isinstance(original, http.client.HTTPResponse):
+            return list(original.msg.items())
         if isinstance(raw, urllib3.BaseHTTPResponse):
             return list(raw.headers.items())  # every value of a repeated header
         return list(reply.headers.items())

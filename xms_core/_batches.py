@@ -16,6 +16,7 @@ from typing import Any, ClassVar, cast, final
 import attrs
 
 from xms_core import _validate as v
+from xms_core._builders import constructor
 from xms_core._constants import ReportType, Reset
 from xms_core._sets import TupleSet, from_answer, to_tuple_set
 from xms_core._validate import FrozenMap, Parameters, to_parameters
@@ -23,8 +24,6 @@ from xms_core._wire import (
     JsonObject,
     WireError,
     all_str,
-    constructor,
-    make,
     obj,
     opt_bool,
     opt_int,
@@ -554,6 +553,8 @@ _COMMON_FIELDS = (
     "canceled",
     "tags",
 )
+# The decoder wraps the strings of an answer with `from_answer`: no converter runs on them.
+_ANSWER_SETS = ("recipients", "tags")
 _new_text_result = constructor(
     MtBatchTextSmsResult,
     *_COMMON_FIELDS,
@@ -562,8 +563,11 @@ _new_text_result = constructor(
     "flash_message",
     "max_number_of_message_parts",
     "truncate_concat",
+    converted=_ANSWER_SETS,
 )
-_new_binary_result = constructor(MtBatchBinarySmsResult, *_COMMON_FIELDS, "body", "udh")
+_new_binary_result = constructor(
+    MtBatchBinarySmsResult, *_COMMON_FIELDS, "body", "udh", converted=_ANSWER_SETS
+)
 
 
 def read_batch(value: object) -> MtBatchResult:  # noqa: C901, PLR0912, PLR0915 - one straight pass: the hot path
@@ -702,6 +706,14 @@ def read_batch(value: object) -> MtBatchResult:  # noqa: C901, PLR0912, PLR0915 
     raise WireError(f"unknown batch type {kind!r}")
 
 
+_new_dry_run = constructor(
+    MtBatchDryRunResult, "number_of_recipients", "number_of_messages", "per_recipient"
+)
+_new_per_recipient = constructor(
+    DryRunPerRecipient, "recipient", "number_of_parts", "body", "encoding"
+)
+
+
 def read_dry_run(value: object) -> MtBatchDryRunResult:
     """Decode a dry-run answer (protocol 4.6)."""
     data = obj(value, "dry run")
@@ -711,8 +723,7 @@ def read_dry_run(value: object) -> MtBatchDryRunResult:
         if type(raw) is not list:
             raise WireError("field 'per_recipient': expected an array")
         per_recipient = tuple(_read_per_recipient(item) for item in raw)
-    return make(
-        MtBatchDryRunResult,
+    return _new_dry_run(
         number_of_recipients=req_int(data, "number_of_recipients"),
         number_of_messages=req_int(data, "number_of_messages"),
         per_recipient=per_recipient,
@@ -721,8 +732,7 @@ def read_dry_run(value: object) -> MtBatchDryRunResult:
 
 def _read_per_recipient(value: object) -> DryRunPerRecipient:
     data = obj(value, "per_recipient entry")
-    return make(
-        DryRunPerRecipient,
+    return _new_per_recipient(
         recipient=req_str(data, "recipient"),
         number_of_parts=req_int(data, "number_of_parts"),
         body=req_str(data, "body"),

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, final
 import attrs
 
 from xms_core import _validate as v
+from xms_core._builders import constructor
 from xms_core._command import classify, expect_json
 from xms_core._filters import (
     add_dates,
@@ -36,7 +37,6 @@ from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
     all_str,
-    constructor,
     decode,
     obj,
     opt_int,
@@ -128,7 +128,10 @@ class BatchRecipientDeliveryReport:
     type: str = "recipient_delivery_report_sms"
 
 
-_new_bucket = constructor(BatchDeliveryReportStatus, "code", "status", "count", "recipients")
+# The decoder wraps the recipients of an answer with `from_answer`: no converter runs on them.
+_new_bucket = constructor(
+    BatchDeliveryReportStatus, "code", "status", "count", "recipients", converted=("recipients",)
+)
 _new_report = constructor(
     BatchDeliveryReport, "batch_id", "total_message_count", "statuses", "client_reference", "type"
 )

@@ -24,6 +24,7 @@ import attrs
 
 from xms_core import _validate as v
 from xms_core._batches import read_tags, write_tags, write_tags_update
+from xms_core._builders import constructor
 from xms_core._command import classify, expect_json
 from xms_core._constants import Reset
 from xms_core._filters import filter_strings, filter_values, joined
@@ -34,7 +35,6 @@ from xms_core._settings import Settings
 from xms_core._wire import (
     JsonObject,
     decode,
-    make,
     obj,
     opt_str,
     opt_time,
@@ -286,13 +286,36 @@ def _read_words(data: JsonObject, key: str) -> tuple[str | None, str | None]:
     return opt_str(words, "first_word"), opt_str(words, "second_word")
 
 
+# A server's rules are kept as sent: the hook only checks the 4.11 pairing, like a validator.
+_new_auto_update = constructor(
+    GroupAutoUpdate,
+    "recipient",
+    "add_first_word",
+    "add_second_word",
+    "remove_first_word",
+    "remove_second_word",
+    skip_post_init=True,
+)
+# The decoder wraps the child groups of an answer with `from_answer`: no converter runs on them.
+_new_group = constructor(
+    GroupResult,
+    "group_id",
+    "name",
+    "size",
+    "child_groups",
+    "auto_update",
+    "created_at",
+    "modified_at",
+    converted=("child_groups",),
+)
+
+
 def read_auto_update(value: object) -> GroupAutoUpdate:
     """Decode keyword rules."""
     data = obj(value, "auto_update")
     add_first, add_second = _read_words(data, "add")
     remove_first, remove_second = _read_words(data, "remove")
-    return make(
-        GroupAutoUpdate,
+    return _new_auto_update(
         recipient=req_str(data, "to"),
         add_first_word=add_first,
         add_second_word=add_second,
@@ -305,8 +328,7 @@ def read_group(value: object) -> GroupResult:
     """Decode a group answer."""
     data = obj(value, "group")
     raw_rule = data.get("auto_update")
-    return make(
-        GroupResult,
+    return _new_group(
         group_id=req_str(data, "id"),
         name=opt_str(data, "name"),
         size=req_int(data, "size") if data.get("size") is not None else 0,

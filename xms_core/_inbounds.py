@@ -18,6 +18,7 @@ from typing import ClassVar, final
 import attrs
 
 from xms_core import _validate as v
+from xms_core._builders import constructor
 from xms_core._command import expect_json
 from xms_core._filters import add_dates, filter_strings, filter_values, joined
 from xms_core._http import HttpRequest, HttpResponse
@@ -26,7 +27,6 @@ from xms_core._settings import Settings
 from xms_core._wire import (
     WireError,
     decode,
-    make,
     obj,
     opt_str,
     opt_time,
@@ -93,6 +93,19 @@ class MoBinarySms(MoSms):
 MoMessage = MoTextSms | MoBinarySms
 
 
+_MO_COMMON = (
+    "message_id",
+    "recipient",
+    "sender",
+    "received_at",
+    "operator",
+    "sent_at",
+    "client_reference",
+)
+_new_mo_text = constructor(MoTextSms, *_MO_COMMON, "body", "keyword")
+_new_mo_binary = constructor(MoBinarySms, *_MO_COMMON, "body", "udh")
+
+
 def read_mo(value: object) -> MoMessage:
     """Decode an inbound message (protocol 4.12)."""
     data = obj(value, "inbound message")
@@ -110,13 +123,9 @@ def read_mo(value: object) -> MoMessage:
         "client_reference": opt_str(data, "client_reference"),
     }
     if kind == "mo_text":
-        return make(
-            MoTextSms, body=req_str(data, "body"), keyword=opt_str(data, "keyword"), **common
-        )
+        return _new_mo_text(body=req_str(data, "body"), keyword=opt_str(data, "keyword"), **common)
     if kind == "mo_binary":
-        return make(
-            MoBinarySms, body=read_base64(data, "body"), udh=read_hex(data, "udh"), **common
-        )
+        return _new_mo_binary(body=read_base64(data, "body"), udh=read_hex(data, "udh"), **common)
     raise WireError(f"unknown inbound message type {kind!r}")
 
 

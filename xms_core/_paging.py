@@ -8,7 +8,8 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, final
 import attrs
 
 from xms_core import _validate as v
-from xms_core._wire import JsonObject, WireError, make, obj, req_int
+from xms_core._builders import constructor
+from xms_core._wire import JsonObject, WireError, obj, req_int
 
 T = TypeVar("T")
 
@@ -93,6 +94,9 @@ def following_page(command: PagedT, page: Page[Any]) -> PagedT | None:
     )
 
 
+_new_page = constructor(Page, "page", "size", "total_size", "content")
+
+
 def read_page(data: object, key: str, read_item: Callable[[Any], T]) -> Page[T]:
     """Read a page whose items are under `key`."""
     body: JsonObject = obj(data, "page")
@@ -102,8 +106,7 @@ def read_page(data: object, key: str, read_item: Callable[[Any], T]) -> Page[T]:
     if type(items) is not list:
         raise WireError(f"field {key!r}: expected an array")
     content = tuple(map(read_item, items))
-    return make(
-        Page,
+    return _new_page(
         page=req_int(body, "page"),
         size=req_int(body, "page_size"),
         total_size=req_int(body, "count"),

@@ -11,10 +11,10 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import attrs
 
+from xms_core._builders import constructor
 from xms_core._http import HttpRequest, Secret
 from xms_core._validate import check_identifier
 from xms_core._version import __version__
-from xms_core._wire import constructor
 
 DEFAULT_ENDPOINT = "https://api.clxcommunications.com/xms"
 """The reference SDK's default endpoint (the CLX-era host)."""
@@ -70,7 +70,7 @@ def _segment(text: str) -> str:
 
 
 # The core's own requests carry header names already in lower case: skip the converter.
-_new_request = constructor(HttpRequest, "method", "url", "headers", "body")
+_new_request = constructor(HttpRequest, "method", "url", "headers", "body", converted=("headers",))
 
 
 @final

@@ -2,9 +2,10 @@
 
 Readers raise `WireError` naming the field; `decode()` turns any failure into
 an `UnexpectedResponseException` that carries the body, so no `KeyError`,
-`TypeError` or `ValueError` ever escapes a decoder. Values are built with
-`make()`, which skips the attrs validators: a decoder has already checked every
-type, and validators exist for programmer mistakes, not for server data.
+`TypeError` or `ValueError` ever escapes a decoder. The decoders build their
+values with the compiled builders of `_builders`, which skip the attrs
+validators: a decoder has already checked every type, and validators exist for
+programmer mistakes, not for server data.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
-
-import attrs
 
 from xms_core._errors import UnexpectedResponseException
 from xms_core._http import HttpResponse
@@ -288,122 +287,3 @@ def read_hex(data: JsonObject, key: str) -> bytes:
 def write_base64(value: bytes) -> str:
     """Write standard Base64 with padding and no line break."""
     return base64.b64encode(value).decode("ascii")
-
-
-_MAKERS: dict[type, Callable[[dict[str, Any]], Any]] = {}
-
-
-def make(cls: type[T], **values: Any) -> T:  # noqa: ANN401
-    """Build an attrs value from already checked fields, skipping validators.
-
-    Fields that are not given take their declared default; unknown names are
-    ignored.
-
-    Raises:
-        WireError: A field without a default is not given (the first one is named).
-    """
-    maker = _MAKERS.get(cls)
-    if maker is None:
-        maker = _MAKERS[cls] = _compile_maker(cls)
-    try:
-        return maker(values)  # type: ignore[no-any-return]
-    except KeyError as exc:
-        raise WireError(f"missing {exc.args[0]}") from None
-
-
-def constructor(cls: type[T], *names: str) -> Callable[..., T]:
-    """Compile a builder of `cls` that takes the fields `names`, positionally, in that order.
-
-    The other fields take their declared defaults; no validator or converter
-    runs. For the decoders' hot paths, where `make()` would spend more time
-    matching keywords than `json.loads` spends parsing.
-
-    Raises:
-        ValueError: A name is not an `init` field of `cls` or is given twice, or
-            a field without a default is left out.
-    """
-    fields = [a for a in attrs.fields(cls) if a.init]  # type: ignore[arg-type]
-    if len(set(names)) != len(names) or not {a.name for a in fields}.issuperset(names):
-        raise ValueError(f"{cls.__name__}: bad field names {names!r}")
-    scope: dict[str, Any] = {}
-    lines = []
-    for index, field in enumerate(fields):
-        if field.name in names:
-            value = field.name
-        else:
-            default, is_factory = _default_of(field)
-            if default is _NOTHING:
-                raise ValueError(f"{cls.__name__}: field {field.name!r} has no default")
-            scope[f"xms_default_{index}"] = default
-            value = f"xms_default_{index}()" if is_factory else f"xms_default_{index}"
-        lines.append(f"xms_self.{field.name} = {value}")
-    return _compile(cls, ", ".join(names), lines, scope)  # type: ignore[no-any-return]
-
-
-def _compile_maker(cls: type) -> Callable[[dict[str, Any]], Any]:
-    scope: dict[str, Any] = {"xms_absent": _NOTHING}
-    lines = ["xms_get = xms_values.get"]
-    for index, field in enumerate(a for a in attrs.fields(cls) if a.init):
-        default, is_factory = _default_of(field)
-        name = field.name
-        if default is _NOTHING:
-            lines.append(f"xms_self.{name} = xms_values[{name!r}]")
-        elif is_factory:
-            # Only a Factory is called: a plain default may itself be callable.
-            scope[f"xms_factory_{index}"] = default
-            lines.append(f"xms_value = xms_get({name!r}, xms_absent)")
-            lines.append(
-                f"xms_self.{name} = xms_factory_{index}() if xms_value is xms_absent else xms_value"
-            )
-        else:
-            scope[f"xms_default_{index}"] = default
-            lines.append(f"xms_self.{name} = xms_get({name!r}, xms_default_{index})")
-    return _compile(cls, "xms_values", lines, scope)  # type: ignore[no-any-return]
-
-
-def _compile(cls: type, parameters: str, lines: list[str], scope: dict[str, Any]) -> Any:  # noqa: ANN401
-    """Compile `def build(parameters)` that runs `lines` on a new instance and returns it.
-
-    Generated code, as attrs writes `__init__`: one straight line per field.
-    The instance is born as a writable twin of `cls` (a subclass adding no slot
-    and no behaviour, only the plain `object.__setattr__` and `__delattr__`), so
-    each line is a plain slot store; it then becomes a `cls`, which the
-    identical layout allows.
-    That is four times faster than `object.__setattr__` per field, and the
-    frozen class never sees a write.
-    """
-    writable = _WRITABLE.get(cls)
-    if writable is None:
-        # Both, or the type keeps a Python-level attribute slot and stores get slow.
-        namespace = {
-            "__slots__": (),
-            "__setattr__": object.__setattr__,
-            "__delattr__": object.__delattr__,
-        }
-        writable = _WRITABLE[cls] = type(f"Writable{cls.__name__}", (cls,), namespace)
-    scope.update(xms_new=object.__new__, xms_writable=writable, xms_cls=cls)
-    source = "\n    ".join(
-        [
-            f"def build({parameters}):",
-            "xms_self = xms_new(xms_writable)",
-            *lines,
-            "xms_self.__class__ = xms_cls",
-            "return xms_self",
-        ]
-    )
-    exec(compile(source, f"<xms build {cls.__qualname__}>", "exec"), scope)  # noqa: S102
-    return scope["build"]
-
-
-_WRITABLE: dict[type, type] = {}
-_NOTHING = object()
-
-
-def _default_of(attribute: attrs.Attribute[Any]) -> tuple[Any, bool]:
-    default = attribute.default
-    if default is attrs.NOTHING:
-        return _NOTHING, False
-    factory = getattr(default, "factory", None)
-    if factory is not None:
-        return factory, True
-    return default, False

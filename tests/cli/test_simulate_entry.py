@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_callbacks import receiver
+from tests.receivers import receiver
 from transports import Client
 from transports.cli import _context
 from transports.cli._main import main as xms_main

@@ -13,11 +13,12 @@ from datetime import datetime, timezone
 import attrs
 import pytest
 
-from xms_core import FetchBatch, HttpResponse, Settings, UnexpectedResponseException
+from xms_core import FetchBatch, HttpResponse, Settings, UnexpectedResponseException, _builders
 from xms_core import _settings as settings_module
 from xms_core._batches import read_batch
+from xms_core._builders import constructor
 from xms_core._delivery_reports import read_batch_report
-from xms_core._wire import WireError, all_str, constructor, make, str_items
+from xms_core._wire import WireError, all_str, str_items
 from xms_core.api import BatchDeliveryReportStatus, MtBatchTextSmsResult
 
 UTC = timezone.utc
@@ -49,11 +50,13 @@ def test_constructor_builds_what_init_builds_skipping_validators() -> None:
     assert sample.items is not constructor(_Sample, "required")(1).items
 
 
-def test_constructor_and_make_share_the_writable_twin() -> None:
+def test_constructors_of_one_class_share_the_writable_twin() -> None:
     first = constructor(_Sample, "required", "label")(5, "x")
-    second = make(_Sample, required=5, label="x")
+    second = constructor(_Sample, "label", "required")(label="x", required=5)
     assert first == second
     assert type(first) is type(second) is _Sample
+    twins = [twin for twin in _builders._WRITABLE.values() if twin.__base__ is _Sample]
+    assert len(twins) == 1
 
 
 def test_constructor_refuses_bad_field_lists() -> None:

@@ -32,6 +32,7 @@ ALWAYS = [
     "transports.pytest_plugin",
     "transports.requests",
     "transports.simulator",
+    "transports.testing",
 ]
 OPTIONAL = {"transports.trio": "trio", "transports.trio_asyncio": "trio-asyncio"}
 PRESENT = {
