@@ -91,7 +91,10 @@ def groups(server: Server, sizes: Sizes) -> Iterator[Callable[[], Group]]:
     yield lambda: network.sync_h11(server, sizes.h11)
     for connections in (8, 64):
         yield partial(network.trio_create, server, sizes.concurrent, connections)
-    yield lambda: network.asyncio_create(server, sizes.concurrent, 64)
+    yield lambda: network.trio_create(server, sizes.concurrent, 64, tasks=256)
+    for connections in (8, 64):
+        yield partial(network.asyncio_create, server, sizes.concurrent, connections)
+    yield lambda: network.asyncio_create(server, sizes.concurrent, 64, tasks=256)
     yield lambda: codec.decode_batch(sizes.decode_batch)
     yield lambda: codec.decode_page(sizes.decode_page)
     for recipients, ops in sizes.reports:

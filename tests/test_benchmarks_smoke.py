@@ -24,7 +24,10 @@ ROWS = {
     "h11_create_vs_raw",
     "trio_create_c8",
     "trio_create_c64",
+    "trio_create_c256_pool64",
+    "asyncio_create_c8",
     "asyncio_create_c64",
+    "asyncio_create_c256_pool64",
     "decode_batch",
     "decode_page",
     "decode_report_1k",
@@ -36,7 +39,13 @@ ROWS = {
     "walk_pages",
 }
 
-WITHOUT_ORIGINAL = {"asyncio_create_c64", "h11_create_vs_original"}
+WITHOUT_ORIGINAL = {
+    "asyncio_create_c8",
+    "asyncio_create_c64",
+    "asyncio_create_c256_pool64",
+    "trio_create_c256_pool64",
+    "h11_create_vs_original",
+}
 
 
 def _sane(summary: dict[str, float]) -> bool:

@@ -1,9 +1,17 @@
-"""Generate the sync `Client` (transports/_client.py) from `AsyncClient`.
+"""Generate every sync twin from its async original, token by token.
 
-`transports/_async_client.py` is the one written by hand; the sync twin is its
-text with the async words taken out and a few sync-only lines put in, then
-formatted by ruff. `tests/test_unasync.py` fails when the committed file
-differs from what this produces; `python -m tests.unasync` rewrites it.
+Each twin is written once, in its async colour, and its blocking colour is
+that text with a table of token substitutions applied (as httpcore's
+`scripts/unasync.py` does), then formatted by ruff:
+
+* `transports/_async_client.py` -> `transports/_client.py` (`Client`);
+* `transports/_http11/async_engine.py` -> `transports/_http11/sync_engine.py`
+  (`SyncEngine` and its backend protocols).
+
+`./dev unasync` rewrites the twins; `./dev unasync --check` (also
+`python -m tests.unasync --check`, and `tests/test_unasync.py`) fails when a
+committed twin differs from what this produces, or when a substitution of the
+table matched nothing (a stale entry hides a drifted source).
 """
 
 from __future__ import annotations
@@ -12,95 +20,95 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Final
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "transports" / "_async_client.py"
-TARGET = ROOT / "transports" / "_client.py"
+import attrs
 
-# Whole passages that differ, async text -> sync text, applied first and in order.
-PASSAGES: list[tuple[str, str]] = [
-    (
-        '''"""`AsyncClient`: every operation of `Client` as a coroutine, on any event loop.
+ROOT: Final = Path(__file__).resolve().parent.parent
 
-It shares every command, the paging rule and the retry decisions with `Client`;
-it awaits nothing but its transport (even the pause between retries is the
-transport's `sleep`), so the same client runs on trio and on asyncio.
+# Tokens every twin shares, applied in order as regular expressions.
+TOKENS: Final[tuple[tuple[str, str], ...]] = (
+    (r"\basync def\b", "def"),
+    (r"\basync for\b", "for"),
+    (r"\bawait ", ""),
+    (r"\bAsyncClient\b", "Client"),
+    (r"\bAsyncPages\b", "Pages"),
+    (r"\bAsyncTransport\b", "SyncTransport"),
+    (r"\bdefault_async_transport\b", "default_transport"),
+    (r"\bhandle_async_request\b", "handle_request"),
+    (r"\b__aenter__\b", "__enter__"),
+    (r"\b__aexit__\b", "__exit__"),
+    (r"\baclose\b", "close"),
+    (r"\bAsyncEngine\b", "SyncEngine"),
+    (r"\bAsyncBackend\b", "SyncBackend"),
+    (r"\bAsyncStreamT\b", "SyncStreamT"),
+    (r"\bAsyncStream\b", "SyncStream"),
+)
 
-This file is the source of `_client.py`, which `python -m tests.unasync`
-generates from it (and `tests/test_unasync.py` checks is up to date).
-"""''',
-        '''"""`Client`: every operation of the reference client over a blocking transport.
 
-No request building or parsing lives here: each method builds a core command
-and hands it to `send`, which runs the retry loop of `xms_core.Exchange`.
+@attrs.frozen
+class Twin:
+    """One async source and the sync file generated from it.
 
-Generated from `_async_client.py` by `python -m tests.unasync`: edit that file.
-"""''',
-    ),
-    (
-        "from transports._client_common import check_timeout, settings_for, utc_now\n",
-        (
-            "from transports._client_common import"
-            " check_timeout, default_transport, settings_for, utc_now\n"
+    Attributes:
+        source: The file written by hand, relative to the repository.
+        target: The generated file.
+        extra: Substitutions for this twin only, applied after `TOKENS`: what
+            the blocking colour has and the async one has no token for.
+    """
+
+    source: str
+    target: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+TWINS: Final = (
+    Twin(
+        "transports/_async_client.py",
+        "transports/_client.py",
+        # The blocking client takes `sleep`; the async one sleeps with its transport.
+        extra=(
+            (
+                r"(?m)^(        allow_insecure_http: Allow plain `http://`.*\n)",
+                r"\1        sleep: What waits between retries (tests pass a fake).\n",
+            ),
+            (
+                r"(?m)^(        allow_insecure_http: bool = False,\n)",
+                r"\1        sleep: Callable[[float], object] = time.sleep,\n",
+            ),
+            (r"(?m)^(        self\._clock = clock\n)", r"        self._sleep = sleep\n\1"),
+            (r"\bself\._transport\.sleep\(", "self._sleep("),
         ),
     ),
-    (
-        '"""Talks to XMS over an async transport (trio, asyncio, or your own).',
-        '"""Talks to XMS over a blocking transport (by default `requests`).',
-    ),
-    (
-        (
-            "transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`;\n"
-            "            by default the one for the event loop the client is first used on."
-        ),
-        "transport: Any `SyncTransport`; a `RequestsTransport` by default.",
-    ),
-    (
-        "        allow_insecure_http: Allow plain `http://` to a host that is not loopback.\n",
-        (
-            "        allow_insecure_http: Allow plain `http://` to a host that is not loopback.\n"
-            "        sleep: What waits between retries (tests pass a fake).\n"
-        ),
-    ),
-    (
-        "        allow_insecure_http: bool = False,\n        clock:",
-        (
-            "        allow_insecure_http: bool = False,\n"
-            "        sleep: Callable[[float], object] = time.sleep,\n        clock:"
-        ),
-    ),
-    ("from transports._auto import LoopTransport\n", ""),
-    ("transport: AsyncTransport | None = None,\n", "transport: SyncTransport | None = None,\n"),
-    ("else LoopTransport()\n", "else default_transport()\n"),
-    ("        self._clock = clock\n", "        self._sleep = sleep\n        self._clock = clock\n"),
-    ("await self._transport.sleep(step.delay)", "self._sleep(step.delay)"),
-]
-
-# Then words, as whole identifiers.
-WORDS = {
-    "AsyncClient": "Client",
-    "AsyncPages": "Pages",
-    "AsyncTransport": "SyncTransport",
-    "handle_async_request": "handle_request",
-    "__aenter__": "__enter__",
-    "__aexit__": "__exit__",
-    "aclose": "close",
-}
+    Twin("transports/_http11/async_engine.py", "transports/_http11/sync_engine.py"),
+)
 
 
-def generate() -> str:
-    """Return the text of `_client.py` as generated from `_async_client.py`."""
-    text = SOURCE.read_text()
-    for old, new in PASSAGES:
-        if old not in text:
-            raise ValueError(f"unasync: the async source lost a passage: {old[:60]!r}")
-        text = text.replace(old, new)
-    text = re.sub(r"\b(" + "|".join(WORDS) + r")\b", lambda m: WORDS[m.group(1)], text)
-    text = text.replace("async def ", "def ").replace("async with ", "with ")
-    text = text.replace("async for ", "for ").replace("await ", "")
+def _header(twin: Twin) -> str:
+    return f"# Generated by `./dev unasync` from {twin.source}: do not edit.\n"
+
+
+def _substitute(text: str, table: tuple[tuple[str, str], ...], used: set[str]) -> str:
+    for pattern, replacement in table:
+        text, count = re.subn(pattern, replacement, text)
+        if count:
+            used.add(pattern)
+    return text
+
+
+def generate(twin: Twin, used: set[str] | None = None) -> str:
+    """Return the text of `twin.target` as generated from `twin.source`.
+
+    Args:
+        twin: What to generate.
+        used: Collects the patterns that matched (for the stale-entry check).
+    """
+    used = set() if used is None else used
+    text = _substitute((ROOT / twin.source).read_text(), TOKENS, used)
+    text = _substitute(text, twin.extra, used)
     formatted = subprocess.run(  # noqa: S603 - the project's own formatter
-        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],
-        input=text,
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", twin.target, "-"],
+        input=_header(twin) + text,
         capture_output=True,
         text=True,
         check=True,
@@ -109,6 +117,41 @@ def generate() -> str:
     return formatted.stdout
 
 
+def problems() -> list[str]:
+    """What `--check` reports: stale twins and substitutions that matched nothing."""
+    found: list[str] = []
+    used: set[str] = set()
+    for twin in TWINS:
+        twin_used: set[str] = set()
+        if (ROOT / twin.target).read_text() != generate(twin, twin_used):
+            found.append(f"{twin.target} is out of date: run `./dev unasync`")
+        found.extend(
+            f"{twin.source}: the substitution {pattern!r} matched nothing"
+            for pattern, _ in twin.extra
+            if pattern not in twin_used
+        )
+        used |= twin_used
+    found.extend(
+        f"the token {pattern!r} matched no source" for pattern, _ in TOKENS if pattern not in used
+    )
+    return found
+
+
+def main(argv: list[str]) -> int:
+    """`./dev unasync` writes every twin; with `--check` it only reports."""
+    if argv not in ([], ["--check"]):
+        print("usage: ./dev unasync [--check]", file=sys.stderr)
+        return 2
+    if argv:
+        found = problems()
+        for problem in found:
+            print(problem, file=sys.stderr)
+        return 1 if found else 0
+    for twin in TWINS:
+        (ROOT / twin.target).write_text(generate(twin))
+        print(f"wrote {twin.target}")
+    return 0
+
+
 if __name__ == "__main__":
-    TARGET.write_text(generate())
-    print(f"wrote {TARGET.relative_to(ROOT)}")
+    sys.exit(main(sys.argv[1:]))

@@ -1,11 +1,12 @@
-"""`AsyncClient`: every operation of `Client` as a coroutine, on any event loop.
+"""`AsyncClient`: every XMS operation, sent through any `AsyncTransport`.
 
-It shares every command, the paging rule and the retry decisions with `Client`;
-it awaits nothing but its transport (even the pause between retries is the
-transport's `sleep`), so the same client runs on trio and on asyncio.
+No request building or parsing lives here: each method builds a core command
+and hands it to `send`, which runs the retry loop of `xms_core.Exchange`. The
+pause between retries is the transport's `sleep` in the async client, the
+`sleep` argument in the blocking one; nothing else differs.
 
-This file is the source of `_client.py`, which `python -m tests.unasync`
-generates from it (and `tests/test_unasync.py` checks is up to date).
+Written once, in `_async_client.py`; `_client.py` is generated from it by
+`./dev unasync` (`tests/test_unasync.py` checks that it is up to date).
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TypeVar, final
 
-from transports._auto import LoopTransport
-from transports._client_common import check_timeout, settings_for, utc_now
+from transports._client_common import (
+    check_timeout,
+    default_async_transport,
+    settings_for,
+    utc_now,
+)
 from transports.base import AsyncTransport
 from xms_core import (
     DEFAULT_ENDPOINT,
@@ -89,7 +94,7 @@ MoMessage = MoTextSms | MoBinarySms
 
 @final
 class AsyncClient:
-    """Talks to XMS over an async transport (trio, asyncio, or your own).
+    """Talks to XMS over a transport: any `AsyncTransport`, or the default one.
 
     Args:
         service_plan_id: The service plan identifier.
@@ -98,8 +103,9 @@ class AsyncClient:
             regional one such as `xms_core.EU_ENDPOINT`).
         timeout: Connect and read timeout, in seconds; a whole attempt is bounded by
             the transport's deadline, by default twice this (see the README).
-        transport: Any `AsyncTransport`, e.g. `TrioTransport()` or `AsyncioTransport()`;
-            by default the one for the event loop the client is first used on.
+        transport: Any `AsyncTransport`; by default `default_async_transport()`: for a
+            blocking client a `RequestsTransport`, for an async one the transport of
+            the event loop it is first used on.
         retry: The retry policy; `RetryPolicy.off()` disables retries.
         user_agent: Overrides the `User-Agent` header.
         allow_insecure_http: Allow plain `http://` to a host that is not loopback.
@@ -128,7 +134,7 @@ class AsyncClient:
             service_plan_id, token, endpoint, user_agent, allow_insecure_http=allow_insecure_http
         )
         self._timeout = check_timeout(timeout)
-        self._transport = transport if transport is not None else LoopTransport()
+        self._transport = transport if transport is not None else default_async_transport()
         self._closed = False
         self._retry = retry if retry is not None else RetryPolicy()
         self._clock = clock

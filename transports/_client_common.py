@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from transports.base import SyncTransport
+from transports.base import AsyncTransport, SyncTransport
 from xms_core import USER_AGENT, Settings
 
 
@@ -43,3 +43,10 @@ def default_transport() -> SyncTransport:
     from transports.requests import RequestsTransport  # noqa: PLC0415 - an optional extra
 
     return RequestsTransport()
+
+
+def default_async_transport() -> AsyncTransport:
+    """Return the default async transport: the one for the loop it is first used on."""
+    from transports._auto import LoopTransport  # noqa: PLC0415 - keeps the sync client lean
+
+    return LoopTransport()

@@ -21,8 +21,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Final, final
 
-from transports._h11 import RECEIVE_SIZE, Options
-from transports._pool import Budget, NothingSent, ResultT, SyncEngine, fd_readable, step_timeout
+from transports._http11.exchange import RECEIVE_SIZE
+from transports._http11.options import Options
+from transports._http11.pool import Budget, NothingSent, fd_readable, step_timeout
+from transports._http11.shell import H11Shell
+from transports._http11.sync_engine import ResultT, SyncEngine
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
     ConnectException,
@@ -254,7 +257,7 @@ class _SocketBackend:
 
 
 @final
-class H11Transport:
+class H11Transport(H11Shell[SyncEngine[_SocketStream, threading.Event]]):
     """Sends requests over HTTP/1.1 on blocking sockets, keeping connections alive.
 
     Safe to share between threads: the pool is lock-guarded, each connection
@@ -264,68 +267,15 @@ class H11Transport:
     options, same pool rules, same error mapping, same shared code).
 
     Args:
-        max_connections: Connections open at once across all hosts and threads.
-        max_keepalive_per_host: Idle connections kept per origin (None: up to
-            `max_connections`).
-        connect_timeout: Seconds to connect and handshake; None uses the
-            per-call `timeout`.
-        deadline: Seconds for one whole attempt (waiting for the pool, connect,
-            write, head and body); None: twice the call's `timeout`.
-        verify: True verifies against certifi's CAs (the system's without
-            certifi); a str is a CA bundle path; an `ssl.SSLContext` is used as
-            is; False disables verification (never in production).
-        proxy: `http://[user:password@]host:port` of an HTTP proxy: absolute-form
-            requests for http, a CONNECT tunnel for https; the credentials go to
-            the proxy only (`proxy-authorization`), never to XMS.
-        trust_env: When `proxy` is None, use `HTTP_PROXY`/`HTTPS_PROXY`/
-            `ALL_PROXY` and `NO_PROXY` (either case), read once here, as
-            `RequestsTransport` does.
-        max_response_bytes: The largest response body accepted.
-        max_header_bytes: The largest response head accepted.
+        max_connections, max_keepalive_per_host, connect_timeout, deadline,
+        verify, proxy, trust_env, max_response_bytes, max_header_bytes: The
+            options every h11 transport takes, keyword only; see `H11Shell`.
     """
 
-    def __init__(
-        self,
-        *,
-        max_connections: int = 10,
-        max_keepalive_per_host: int | None = None,
-        connect_timeout: float | None = None,
-        deadline: float | None = None,
-        verify: bool | str | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        max_response_bytes: int = 64 * 1024 * 1024,
-        max_header_bytes: int = 64 * 1024,
-    ) -> None:
-        self._options = Options(
-            max_connections=max_connections,
-            max_keepalive_per_host=max_keepalive_per_host,
-            connect_timeout=connect_timeout,
-            deadline=deadline,
-            verify=verify,
-            proxy=proxy,
-            max_response_bytes=max_response_bytes,
-            max_header_bytes=max_header_bytes,
-            trust_env=trust_env,
-        )
-        self._engine = SyncEngine(_SocketBackend(), self._options, threading.Lock())
+    __slots__ = ()
 
-    def __repr__(self) -> str:
-        pool = self._engine.pool
-        return (
-            f"H11Transport({self._options.describe()}, "
-            f"open={pool.open_connections}, idle={pool.idle_connections})"
-        )
-
-    @property
-    def open_connections(self) -> int:
-        """Connections open (or opening) right now."""
-        return self._engine.pool.open_connections
-
-    @property
-    def idle_connections(self) -> int:
-        """Open connections waiting in the pool."""
-        return self._engine.pool.idle_connections
+    def _new_engine(self, options: Options) -> SyncEngine[_SocketStream, threading.Event]:
+        return SyncEngine(_SocketBackend(), options, threading.Lock())
 
     def handle_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
         """Send `request` and return the whole answer, whatever its status.

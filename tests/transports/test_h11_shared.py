@@ -1,4 +1,4 @@
-"""The shared h11 code without sockets: routing, the exchange, the tunnel, the pool, the engine."""
+"""The shared h11 code without sockets: routing, the conversation, the tunnel, the pool, engines."""
 
 # The fakes implement the engine's stream protocol, which takes one timeout per step.
 # ruff: noqa: ASYNC109
@@ -17,19 +17,20 @@ import trio
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transports._h11 import Exchange, Options, Proxy, Router, Tunnel, ssl_context
-from transports._pool import (
-    AsyncEngine,
+from transports._http11.async_engine import AsyncEngine, ResultT
+from transports._http11.exchange import Conversation, Tunnel
+from transports._http11.options import Options, ssl_context
+from transports._http11.pool import (
     Budget,
     Connection,
     NothingSent,
     Pool,
-    ResultT,
-    SyncEngine,
     Ticket,
     fd_readable,
     step_timeout,
 )
+from transports._http11.routing import Proxy, Router
+from transports._http11.sync_engine import SyncEngine
 from xms_core import HttpRequest, HttpResponse
 from xms_core.exceptions import (
     ConnectException,
@@ -166,11 +167,11 @@ def test_describe_hides_proxy_credentials() -> None:
 # The exchange
 
 
-def new_exchange(max_body: int = 1000, max_head: int = 1000) -> Exchange:
-    return Exchange(max_response_bytes=max_body, max_header_bytes=max_head)
+def new_exchange(max_body: int = 1000, max_head: int = 1000) -> Conversation:
+    return Conversation(max_response_bytes=max_body, max_header_bytes=max_head)
 
 
-def send(exchange: Exchange, request: HttpRequest | None = None) -> bytes:
+def send(exchange: Conversation, request: HttpRequest | None = None) -> bytes:
     request = request or HttpRequest(method="GET", url="http://h/x")
     route, target = Router(None).route(request.url)
     return exchange.request_bytes(request, route, target)
@@ -775,7 +776,7 @@ async def test_async_engine_cancelled_mid_flight_discards() -> None:
 
 
 def test_environment_proxies_route_by_scheme_and_no_proxy() -> None:
-    from transports._h11 import Router
+    from transports._http11.routing import Router
 
     environment = {
         "http": "proxy.test:3128",

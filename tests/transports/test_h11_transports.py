@@ -508,7 +508,7 @@ def test_read_timeout(env: Env, server: Server) -> None:
             started = time.monotonic()
             with pytest.raises(TimeoutException, match=r"no answer within 0\.2 s"):
                 await transport.handle_async_request(get(server.url("/hang")), timeout=SHORT)
-            assert time.monotonic() - started < 1.5
+            assert time.monotonic() - started < 5  # generous: without a timeout it hangs
             assert transport.open_connections == 0
             response = await transport.handle_async_request(get(server.url("/cl")), timeout=2)
             assert response.status == 200
@@ -521,8 +521,8 @@ def test_deadline_bounds_the_whole_request(env: Env, server: Server) -> None:
         async with env.transport(deadline=0.3) as transport:
             started = time.monotonic()
             with pytest.raises(TimeoutException):
-                await transport.handle_async_request(get(server.url("/slow?d=3")), timeout=5)
-            assert time.monotonic() - started < 1.5
+                await transport.handle_async_request(get(server.url("/slow?d=20")), timeout=15)
+            assert time.monotonic() - started < 8  # generous: without the deadline, 15 s
             response = await transport.handle_async_request(get(server.url("/cl")), timeout=5)
             assert response.status == 200
 

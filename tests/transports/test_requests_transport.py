@@ -276,11 +276,11 @@ def test_proxies_are_used(recorder: Recorder) -> None:
 def test_silent_server_times_out_on_time(
     server: SimulatorServer, transport: RequestsTransport
 ) -> None:
-    server.inject(FaultPlan(fault=Fault.DELAY, delay=2))
+    server.inject(FaultPlan(fault=Fault.DELAY, delay=10))
     started = time.monotonic()
     with pytest.raises(TimeoutException) as info:
         transport.handle_request(get(server), timeout=0.3)
-    assert 0.25 < time.monotonic() - started < 1.5
+    assert 0.25 < time.monotonic() - started < 5  # generous: the answer would take 10 s
     assert isinstance(info.value.__cause__, requests.ReadTimeout)
     assert transport.handle_request(get(server), timeout=5).status == 200
 
@@ -305,7 +305,7 @@ def test_body_that_stalls_times_out(transport: RequestsTransport) -> None:
         try:
             with pytest.raises(TimeoutException):
                 transport.handle_request(HttpRequest(method="GET", url=url), timeout=0.2)
-            assert time.monotonic() - started < 1.5
+            assert time.monotonic() - started < 4  # generous: the stall lasts 5 s
         finally:
             release.set()
             thread.join()

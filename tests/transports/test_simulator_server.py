@@ -372,7 +372,7 @@ def test_stop_closes_idle_keep_alive_connections_quickly(recorder: Recorder) -> 
             assert raw.request()[0].status_code == 200
         started = time.monotonic()
         server.stop()
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 4  # generous: a stuck stop waits 5 s or more
         for raw in clients:
             assert raw.read_to_close() == b""
         assert server.open_connections == 0
@@ -393,7 +393,7 @@ def test_stop_interrupts_a_delayed_answer(recorder: Recorder) -> None:
         assert wait_for(lambda: server.requests_served == 1)
         started = time.monotonic()
         server.stop()
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 4  # generous: a stuck stop waits 5 s or more
         assert raw.read_to_close() == b""
     finally:
         raw.close()
@@ -405,7 +405,7 @@ def test_stop_with_a_silent_connection_and_no_request(recorder: Recorder) -> Non
         assert wait_for(lambda: server.open_connections == 1)
         started = time.monotonic()
         server.stop()
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 4  # generous: a stuck stop waits 5 s or more
         assert sock.recv(10) == b""
 
 

@@ -1,19 +1,17 @@
 """Building h11 request events, with h11's checks done once per distinct head.
 
-Split from `transports._h11`, which uses `Heads` for every request it sends.
+`transports._http11.exchange.Conversation` uses `Heads` for every request it sends.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, final
+from typing import Final, final
 
 import h11
 
 from transports._contract import CheckedHeads
+from transports._http11.routing import Route
 from xms_core import HttpRequest
-
-if TYPE_CHECKING:
-    from transports._h11 import Route
 
 Pairs = tuple[tuple[str, str], ...]
 """Header pairs as an `HttpRequest` holds them."""
@@ -57,16 +55,38 @@ def _checked(headers: Pairs) -> ByteHeaders | None:
     return event.headers.raw_items()
 
 
-def _takes_parsed_headers() -> bool:
-    """Whether this h11 accepts pre-validated bytes with `_parsed=True` (every 0.x has)."""
+VERIFIED_H11: Final = ((0, 16), (0, 17))
+"""The h11 releases, [from, to), whose `_parsed=True` path was checked against the public one.
+
+`_parsed` is private to h11. On these releases the hypothesis test in
+`tests/transports/test_h11_heads.py` shows that both paths write the same
+bytes and raise the same errors; any other release takes the public path.
+"""
+
+
+def verified_h11(version: str) -> bool:
+    """Whether `version` (an `h11.__version__`) is one the private fast path was verified on."""
+    try:
+        release = tuple(int(part) for part in version.split("."))
+    except ValueError:  # a pre-release or a local build: never verified
+        return False
+    first, end = VERIFIED_H11
+    return first <= release[:2] < end
+
+
+def _takes_parsed_headers(version: str) -> bool:
+    """Whether this h11 is a verified release that accepts pre-validated bytes (`_parsed=True`)."""
+    if not verified_h11(version):
+        return False
     try:
         event = h11.Request(method=b"GET", target=b"/", headers=[(b"Host", b"h")], _parsed=True)
-    except TypeError:  # pragma: no cover - an h11 without it: every request takes the long way
+    except TypeError:  # pragma: no cover - a verified h11 has it
         return False
     return event.headers.raw_items() == [(b"Host", b"h")]
 
 
-_PARSED_HEADERS: Final = _takes_parsed_headers()
+PARSED_HEADERS: Final = _takes_parsed_headers(str(getattr(h11, "__version__", "")))
+"""Whether `Heads` may hand h11 checked bytes as already parsed (see `VERIFIED_H11`)."""
 
 
 @final
@@ -87,19 +107,24 @@ class Heads:
     * Checked header tuples, for the heads that differ (another target, another
       body length): h11 checks each distinct tuple once (`_checked`), and later
       events get its bytes as already parsed (`_parsed=True`, the flag h11's own
-      reader uses; checked at import, and without it every event takes h11's
-      full path). What varies is valid by construction (`content-length`
-      digits) or checked once per value (`host`); h11 still checks the method,
-      the target, the number of `host` headers and the framing headers.
+      reader uses; pinned to the h11 releases it was verified on, `VERIFIED_H11`,
+      and checked at import: elsewhere every event takes h11's public path).
+      What varies is valid by construction (`content-length` digits) or
+      checked once per value (`host`); h11 still checks the method, the
+      target, the number of `host` headers and the framing headers.
 
     Args:
         size: How many entries each cache keeps before starting over.
+        parsed: Hand h11 checked bytes as already parsed; by default where this
+            h11 is a verified release (`PARSED_HEADERS`). False: h11's public
+            path for every event (the caches of whole events still apply).
     """
 
-    __slots__ = ("_contract", "_events", "_known", "_size")
+    __slots__ = ("_contract", "_events", "_known", "_parsed", "_size")
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 64, *, parsed: bool = PARSED_HEADERS) -> None:
         self._size = size
+        self._parsed = parsed
         self._events: dict[tuple[object, ...], h11.Request] = {}
         self._known: dict[Pairs, tuple[ByteHeaders, bool, bool] | None] = {}
         # h11 would refuse the same heads, but with the value in its message: the
@@ -138,7 +163,7 @@ class Heads:
 
     def _build(self, request: HttpRequest, route: Route, target: str) -> h11.Request:
         method = request.method
-        known = self._lookup(request.headers) if _PARSED_HEADERS and type(method) is str else None
+        known = self._lookup(request.headers) if self._parsed and type(method) is str else None
         if known is None or (route.prefix and route.proxy_authorization is not None):
             return h11.Request(method=method, target=target, headers=_request_head(request, route))
         pairs, has_host, has_framing = known

@@ -1,0 +1,121 @@
+"""What the three public h11 transports share: their options, repr and pool counters.
+
+`H11Transport`, `TrioTransport` and `AsyncioTransport` take the same keyword
+options, describe themselves the same way and report the same counters; they
+differ only in the backend their engine runs on. Each public module is a thin
+shell: a backend (its I/O), a subclass of `H11Shell` naming the engine, and
+the methods of its transport protocol.
+"""
+
+from __future__ import annotations
+
+import abc
+import ssl
+from typing import Generic, Protocol, TypeVar
+
+from transports._http11.options import Options
+
+
+class _Counts(Protocol):
+    """What the shell reads of a pool."""
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open or being opened."""
+        ...
+
+    @property
+    def idle_connections(self) -> int:
+        """Open connections waiting for a request."""
+        ...
+
+
+class _Engine(Protocol):
+    """What the shell needs of an engine: its pool, and closing."""
+
+    @property
+    def pool(self) -> _Counts:
+        """The engine's pool."""
+        ...
+
+    def close(self) -> None:
+        """Close the pool."""
+        ...
+
+
+EngineT = TypeVar("EngineT", bound=_Engine)
+
+
+class H11Shell(abc.ABC, Generic[EngineT]):
+    """The options, repr and pool counters of an h11 transport.
+
+    Args:
+        max_connections: Connections open at once across all hosts (and
+            threads); further requests queue, first come first served.
+        max_keepalive_per_host: Idle connections kept per origin (None: up to
+            `max_connections`).
+        connect_timeout: Seconds to connect and handshake; None uses the
+            per-call `timeout`.
+        deadline: Seconds for one whole attempt (waiting for the pool, connect,
+            write, head and body); None: twice the call's `timeout`.
+        verify: True verifies against certifi's CAs (the system's without
+            certifi); a str is a CA bundle path; an `ssl.SSLContext` is used as
+            is; False disables verification (never in production).
+        proxy: `http://[user:password@]host:port` of an HTTP proxy: absolute-form
+            requests for http, a CONNECT tunnel for https; the credentials go to
+            the proxy only (`proxy-authorization`), never to XMS.
+        trust_env: When `proxy` is None, use `HTTP_PROXY`/`HTTPS_PROXY`/
+            `ALL_PROXY` and `NO_PROXY` (either case), read once here, as
+            `RequestsTransport` does.
+        max_response_bytes: The largest response body accepted.
+        max_header_bytes: The largest response head accepted.
+    """
+
+    __slots__ = ("_engine", "_options")
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 10,
+        max_keepalive_per_host: int | None = None,
+        connect_timeout: float | None = None,
+        deadline: float | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        max_response_bytes: int = 64 * 1024 * 1024,
+        max_header_bytes: int = 64 * 1024,
+    ) -> None:
+        self._options = Options(
+            max_connections=max_connections,
+            max_keepalive_per_host=max_keepalive_per_host,
+            connect_timeout=connect_timeout,
+            deadline=deadline,
+            verify=verify,
+            proxy=proxy,
+            max_response_bytes=max_response_bytes,
+            max_header_bytes=max_header_bytes,
+            trust_env=trust_env,
+        )
+        self._engine: EngineT = self._new_engine(self._options)
+
+    @abc.abstractmethod
+    def _new_engine(self, options: Options) -> EngineT:
+        """The engine over this transport's backend."""
+
+    def __repr__(self) -> str:
+        pool = self._engine.pool
+        return (
+            f"{type(self).__name__}({self._options.describe()}, "
+            f"open={pool.open_connections}, idle={pool.idle_connections})"
+        )
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open (or opening) right now."""
+        return self._engine.pool.open_connections
+
+    @property
+    def idle_connections(self) -> int:
+        """Open connections waiting in the pool."""
+        return self._engine.pool.idle_connections
