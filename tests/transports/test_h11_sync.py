@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.transports.test_h11_servers import Server
+from tests.transports.h11_servers import Server
 from transports.asyncio import AsyncioTransport
 from transports.base import AsyncTransport, SyncTransport
 from transports.h11 import H11Transport

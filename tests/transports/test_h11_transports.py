@@ -20,7 +20,7 @@ import pytest
 import trio
 import trustme
 
-from tests.transports.test_h11_servers import Proxy, Server
+from tests.transports.h11_servers import Proxy, Server
 from transports.asyncio import AsyncioTransport
 from transports.h11 import H11Transport
 from transports.trio import TrioTransport

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.adapters import PLAN, TOKEN
-from tests.test_callbacks import receiver
+from tests.receivers import receiver
 from transports import Client
 from transports.simulator import Fault, FaultPlan, ManualClock, Simulator, SimulatorServer, serve
 from xms_core import RetryPolicy, parse_callback
