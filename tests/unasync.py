@@ -81,6 +81,32 @@ TWINS: Final = (
         ),
     ),
     Twin("transports/_http11/async_engine.py", "transports/_http11/sync_engine.py"),
+    Twin(
+        "xms_core/_async_pages.py",
+        "xms_core/_sync_pages.py",
+        # The blocking colour iterates through the reference's `PagesIterator`.
+        extra=(
+            (r"\bAwaitable\[(Page\[T\])\]", r"\1"),
+            (r"AsyncIterator, Awaitable, Callable, Hashable", "Callable, Hashable, Iterator"),
+            (r"\bAsyncIterator\b", "Iterator"),
+            (r"import PageCommand, unseen", "import PageCommand, PagesIterator, unseen"),
+            (
+                r"for item in (unseen\(self\._command, page, seen\)):\n\s*yield item",
+                r"yield from \1",
+            ),
+            (
+                r"def __aiter__\(self\) -> Iterator\[Page\[T\]\]:\n        return self\._walk\(\)",
+                (
+                    "def __iter__(self) -> PagesIterator[T]:\n"
+                    "        return PagesIterator(self._walk())"
+                ),
+            ),
+            (
+                r"`Pages` here, and `Pages` generated from it",
+                "`Pages`, generated from `AsyncPages`",
+            ),
+        ),
+    ),
 )
 
 
