@@ -19,15 +19,12 @@ import asyncio
 import ssl
 from collections.abc import Callable
 from functools import partial
-from types import TracebackType
 from typing import cast, final
 
 from transports._http11.async_engine import AsyncEngine, ResultT
 from transports._http11.options import Options
 from transports._http11.pool import Budget, NothingSent, fd_readable, step_timeout
-from transports._http11.shell import H11Shell
-from transports._loops import running_loop, wrong_loop
-from xms_core import HttpRequest, HttpResponse
+from transports._http11.shell import AsyncH11Shell
 from xms_core.exceptions import (
     ConnectException,
     ConnectionLostException,
@@ -253,18 +250,8 @@ class _AsyncioBackend:
         return asyncio.get_running_loop().time()
 
 
-def _on_asyncio() -> None:
-    """Raise a clear error, not "unrecognized yield", when not in an asyncio task."""
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no running asyncio loop
-        task = None
-    if task is None:
-        raise wrong_loop("AsyncioTransport", "asyncio")
-
-
 @final
-class AsyncioTransport(H11Shell[AsyncEngine[_AsyncioStream, asyncio.Event]]):
+class AsyncioTransport(AsyncH11Shell[AsyncEngine[_AsyncioStream, asyncio.Event]]):
     """Sends requests over HTTP/1.1 on asyncio, keeping connections alive in a pool.
 
     Behaves exactly as `transports.trio.TrioTransport` (same options, same
@@ -277,45 +264,13 @@ class AsyncioTransport(H11Shell[AsyncEngine[_AsyncioStream, asyncio.Event]]):
     """
 
     __slots__ = ()
+    LOOP = "asyncio"
 
     def _new_engine(self, options: Options) -> AsyncEngine[_AsyncioStream, asyncio.Event]:
         return AsyncEngine(_AsyncioBackend(), options)
 
-    async def handle_async_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        """Send `request` and return the whole answer, whatever its status.
-
-        Args:
-            request: The request to send exactly as given.
-            timeout: Seconds allowed to connect and for each read and write.
-
-        Raises:
-            TransportException: See `TrioTransport` for which one.
-            WrongEventLoopError: Used outside asyncio (on trio, use `TrioTransport`).
-        """
-        _on_asyncio()
-        return await self._engine.send(request, timeout)
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep with `asyncio.sleep`."""
-        _on_asyncio()
+    async def _sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
-    async def aclose(self) -> None:
-        """Close every idle connection; later requests raise `ConnectException`.
-
-        Closing works from any loop (an `async with` left after a wrong-loop error).
-        """
-        self._engine.close()
-        if running_loop() == "asyncio":
-            await asyncio.sleep(0)
-
-    async def __aenter__(self) -> AsyncioTransport:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+    async def _checkpoint(self) -> None:
+        await asyncio.sleep(0)

@@ -16,7 +16,6 @@ import math
 import socket
 import ssl
 from collections.abc import Callable
-from types import TracebackType
 from typing import final
 
 from transports._optional import missing_extra
@@ -30,9 +29,7 @@ from transports._http11.async_engine import AsyncEngine, ResultT
 from transports._http11.exchange import RECEIVE_SIZE
 from transports._http11.options import Options
 from transports._http11.pool import Budget, NothingSent, fd_readable, step_timeout
-from transports._http11.shell import H11Shell
-from transports._loops import running_loop, wrong_loop
-from xms_core import HttpRequest, HttpResponse
+from transports._http11.shell import AsyncH11Shell
 from xms_core.exceptions import (
     ConnectException,
     ConnectionLostException,
@@ -393,18 +390,8 @@ class _TrioBackend:
         return trio.current_time()
 
 
-def _on_trio() -> None:
-    """Raise a clear error, not "Task got bad yield", when not in a trio task.
-
-    An asyncio task hosted by trio-asyncio runs inside trio too, but must not
-    await trio directly: that counts as the wrong loop as well.
-    """
-    if running_loop() != "trio":
-        raise wrong_loop("TrioTransport", "trio")
-
-
 @final
-class TrioTransport(H11Shell[AsyncEngine[_TrioStream, trio.Event]]):
+class TrioTransport(AsyncH11Shell[AsyncEngine[_TrioStream, trio.Event]]):
     """Sends requests over HTTP/1.1 on trio, keeping connections alive in a pool.
 
     Each request goes out exactly as given, plus `host` (and `content-length`
@@ -440,45 +427,13 @@ class TrioTransport(H11Shell[AsyncEngine[_TrioStream, trio.Event]]):
     """
 
     __slots__ = ()
+    LOOP = "trio"
 
     def _new_engine(self, options: Options) -> AsyncEngine[_TrioStream, trio.Event]:
         return AsyncEngine(_TrioBackend(), options)
 
-    async def handle_async_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:  # noqa: ASYNC109 - the transport protocol's signature
-        """Send `request` and return the whole answer, whatever its status.
-
-        Args:
-            request: The request to send exactly as given.
-            timeout: Seconds allowed to connect and for each read and write.
-
-        Raises:
-            TransportException: See the class documentation for which one.
-            WrongEventLoopError: Used outside trio (on asyncio, use `AsyncioTransport`).
-        """
-        _on_trio()
-        return await self._engine.send(request, timeout)
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep with `trio.sleep`."""
-        _on_trio()
+    async def _sleep(self, seconds: float) -> None:
         await trio.sleep(seconds)
 
-    async def aclose(self) -> None:
-        """Close every idle connection; later requests raise `ConnectException`.
-
-        Closing works from any loop (an `async with` left after a wrong-loop error).
-        """
-        self._engine.close()
-        if running_loop() == "trio":
-            await trio.lowlevel.checkpoint()
-
-    async def __aenter__(self) -> TrioTransport:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+    async def _checkpoint(self) -> None:
+        await trio.lowlevel.checkpoint()

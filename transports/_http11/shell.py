@@ -3,17 +3,22 @@
 `H11Transport`, `TrioTransport` and `AsyncioTransport` take the same keyword
 options, describe themselves the same way and report the same counters; they
 differ only in the backend their engine runs on. Each public module is a thin
-shell: a backend (its I/O), a subclass of `H11Shell` naming the engine, and
-the methods of its transport protocol.
+shell: a backend (its I/O) and a subclass of `H11Shell` naming the engine; the
+two event-loop transports share their async protocol too (`AsyncH11Shell`).
 """
 
 from __future__ import annotations
 
 import abc
 import ssl
-from typing import Generic, Protocol, TypeVar
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from typing_extensions import Self
 
 from transports._http11.options import Options
+from transports._loops import Loop, running_loop, wrong_loop
+from xms_core import HttpRequest, HttpResponse
 
 
 class _Counts(Protocol):
@@ -119,3 +124,79 @@ class H11Shell(abc.ABC, Generic[EngineT]):
     def idle_connections(self) -> int:
         """Open connections waiting in the pool."""
         return self._engine.pool.idle_connections
+
+
+class _SendingEngine(_Engine, Protocol):
+    """An engine that sends requests on an event loop."""
+
+    async def send(self, request: HttpRequest, timeout: float) -> HttpResponse:
+        """Send `request`; return the whole answer."""
+        ...
+
+
+SendingEngineT = TypeVar("SendingEngineT", bound=_SendingEngine)
+ShellT = TypeVar("ShellT", bound="AsyncH11Shell[Any]")
+
+
+class AsyncH11Shell(H11Shell[SendingEngineT]):
+    """An h11 transport on one event loop: the async transport protocol, written once.
+
+    A subclass names its loop (`LOOP`) and how to sleep and yield on it; every
+    call checks that it runs on that loop and, if not, raises a
+    `WrongEventLoopError` naming the transport to use instead (never the
+    loop's own puzzling error). Closing works from anywhere.
+    """
+
+    __slots__ = ()
+    LOOP: ClassVar[Loop]
+
+    def _check_loop(self) -> None:
+        if running_loop() != self.LOOP:
+            raise wrong_loop(type(self).__name__, self.LOOP)
+
+    @abc.abstractmethod
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep on this transport's loop."""
+
+    @abc.abstractmethod
+    async def _checkpoint(self) -> None:
+        """Let the loop run other tasks for a moment."""
+
+    async def handle_async_request(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        """Send `request` and return the whole answer, whatever its status.
+
+        Args:
+            request: The request to send exactly as given.
+            timeout: Seconds allowed to connect and for each read and write.
+
+        Raises:
+            TransportException: See `TrioTransport` for which one.
+            WrongEventLoopError: Used outside its loop (the message names the right transport).
+        """
+        self._check_loop()
+        return await self._engine.send(request, timeout)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the transport's own loop."""
+        self._check_loop()
+        await self._sleep(seconds)
+
+    async def aclose(self) -> None:
+        """Close every idle connection; later requests raise `ConnectException`.
+
+        Closing works from any loop (an `async with` left after a wrong-loop error).
+        """
+        self._engine.close()
+        if running_loop() == self.LOOP:
+            await self._checkpoint()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
