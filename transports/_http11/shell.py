@@ -14,8 +14,6 @@ import ssl
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from typing_extensions import Self
-
 from transports._http11.options import Options
 from transports._loops import Loop, running_loop, wrong_loop
 from xms_core import HttpRequest, HttpResponse
@@ -190,7 +188,7 @@ class AsyncH11Shell(H11Shell[SendingEngineT]):
         if running_loop() == self.LOOP:
             await self._checkpoint()
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: ShellT) -> ShellT:  # noqa: PYI019 - typing.Self needs 3.11
         return self
 
     async def __aexit__(

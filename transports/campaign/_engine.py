@@ -25,7 +25,10 @@ import attrs
 from transports._async_client import AsyncClient
 
 if sys.version_info < (3, 11):  # pragma: no cover - trio brings the backport there
-    from exceptiongroup import BaseExceptionGroup
+    try:
+        from exceptiongroup import BaseExceptionGroup
+    except ImportError:  # no trio either: the CSV reader still imports; the engine needs trio
+        BaseExceptionGroup = BaseException
 if TYPE_CHECKING:
     import trio  # imported where it runs, so that the CSV reader works without trio
 from transports.campaign._journal import (
