@@ -8,22 +8,18 @@ neither stream. A few runs go through a real `python -m transports.cli` process.
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import attrs
 import pytest
 
-from transports import Client, MemoryTransport
-from transports.cli import main
+from tests.cli.support import PLAN, TOKEN, A, B, C, Run, Terminal, write_csv
+from transports import Client
 from transports.cli._parser import build_parser
 from transports.simulator import Fault, FaultPlan, ManualClock, Simulator, SimulatorServer, serve
 from xms_core import DEFAULT_ENDPOINT, EU_ENDPOINT, US_ENDPOINT, __version__
@@ -34,27 +30,7 @@ from xms_core.api import (
     MtBatchTextSmsCreate,
 )
 
-PLAN = "cli-plan"
-TOKEN = "cli-tok-7f3a9c1e5b-secret"
-A, B, C = "+46701234567", "+46709876543", "+46705550000"
 REPO = Path(__file__).resolve().parents[2]
-
-
-@attrs.frozen
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-class Terminal(io.StringIO):
-    """A stderr that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 @pytest.fixture
@@ -67,45 +43,9 @@ def sim(clock: ManualClock) -> Simulator:
     return Simulator(service_plan_id=PLAN, token=TOKEN, clock=clock)
 
 
-@pytest.fixture
-def server(sim: Simulator) -> Iterator[SimulatorServer]:
-    with serve(sim.handle) as running:
-        yield running
-
-
-@pytest.fixture
-def env(server: SimulatorServer) -> dict[str, str]:
-    return {"XMS_SERVICE_PLAN_ID": PLAN, "XMS_TOKEN": TOKEN, "XMS_ENDPOINT": server.url}
-
-
-@pytest.fixture
-def xms(env: dict[str, str]) -> Callable[..., Run]:
-    def run(*argv: str, environ: dict[str, str] | None = None, stderr: io.StringIO | None = None):
-        out, err = io.StringIO(), stderr if stderr is not None else io.StringIO()
-        code = main(list(argv), stdout=out, stderr=err, env=env if environ is None else environ)
-        result = Run(code, out.getvalue(), err.getvalue())
-        assert TOKEN not in result.out
-        assert TOKEN not in result.err
-        return result
-
-    return run
-
-
-@pytest.fixture
-def client(sim: Simulator) -> Client:
-    """A client on the same simulator, in memory, to set up state."""
-    return Client(PLAN, TOKEN, "https://xms.test/xms", transport=MemoryTransport(sim.handle))
-
-
 def fields(text: str) -> dict[str, str]:
     """Read a `name  value` listing."""
     return dict(re.split(r"\s{2,}", line, maxsplit=1) for line in text.splitlines())
-
-
-def write_csv(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "recipients.csv"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 # --------------------------------------------------------------------------- send

@@ -13,33 +13,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-import attrs
 import pytest
 
+from tests.cli.support import PLAN, TOKEN, A, B, C, Run, Terminal, write_csv
 from transports import Client
-from transports.cli import main
-from transports.simulator import Fault, FaultPlan, Simulator, SimulatorServer, serve
+from transports.simulator import Fault, FaultPlan, Simulator, SimulatorServer
 
-PLAN = "cli-plan"
-TOKEN = "cli-tok-9a8b7c6d5e-secret"
-A, B, C = "+46701234567", "+46709876543", "+46705550000"
 REPO = Path(__file__).resolve().parents[2]
-
-
-@attrs.frozen
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
 
 
 class ClosingStdout(io.StringIO):
@@ -59,36 +43,6 @@ class ClosingStdout(io.StringIO):
 def sim() -> Simulator:
     # Real time: a campaign looks batches up in a window around its own clock, as XMS's.
     return Simulator(service_plan_id=PLAN, token=TOKEN, clock=lambda: datetime.now(timezone.utc))
-
-
-@pytest.fixture
-def server(sim: Simulator) -> Iterator[SimulatorServer]:
-    with serve(sim.handle) as running:
-        yield running
-
-
-@pytest.fixture
-def env(server: SimulatorServer) -> dict[str, str]:
-    return {"XMS_SERVICE_PLAN_ID": PLAN, "XMS_TOKEN": TOKEN, "XMS_ENDPOINT": server.url}
-
-
-@pytest.fixture
-def xms(env: dict[str, str]) -> Callable[..., Run]:
-    def run(*argv: str, stdout: io.StringIO | None = None, stderr: io.StringIO | None = None):
-        out = stdout if stdout is not None else io.StringIO()
-        err = stderr if stderr is not None else io.StringIO()
-        code = main(list(argv), stdout=out, stderr=err, env=env)
-        result = Run(code, out.getvalue(), err.getvalue())
-        assert TOKEN not in result.out + result.err
-        return result
-
-    return run
-
-
-def write_csv(tmp_path: Path, text: str, name: str = "list.csv") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def numbers(count: int, start: int = 0) -> list[str]:
